@@ -1,0 +1,1 @@
+"""Waste-to-energy estimates: heating value, conversion technologies, plant sizing and costs."""

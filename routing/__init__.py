@@ -1,0 +1,1 @@
+"""Daily collection plans: which bins to visit, vehicle routing, checking and solver benchmarks."""

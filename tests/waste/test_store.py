@@ -1,0 +1,126 @@
+"""The store keeps what it is given, once, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from waste.errors import ConfigError
+from waste.store import Store, open_store
+
+
+def _readings(bin_ids: list[str], ts_s: list[int], fill: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "bin_id": bin_ids,
+            "ts_unix_s": np.array(ts_s, dtype=np.int64),
+            "fill_pct": fill,
+            "distance_mm": np.nan,
+            "battery_v": [3.6] * len(fill),
+            "temperature_c": np.nan,
+        }
+    )
+
+
+def test_reference_data_round_trip(tiny_store: Store) -> None:
+    """Sites, bins and fleet come back as loaded, with the city attached."""
+    assert tiny_store.cities() == ["tiny"]
+    bins = tiny_store.bins("tiny")
+    assert bins["bin_id"].tolist() == ["B1", "B2", "B3", "B4"]
+    assert bins.loc[bins["bin_id"] == "B2", "tw_start"].item() == "06:00"
+    assert pd.isna(bins.loc[bins["bin_id"] == "B1", "tw_start"].item())
+    assert tiny_store.fleet("tiny")["count"].tolist() == [2]
+    assert set(tiny_store.sites("tiny")["kind"]) == {"depot", "landfill"}
+
+
+def test_reloading_a_city_replaces_it(tiny_store: Store, tiny_city_files) -> None:
+    """Loading the same city again leaves one copy of each row."""
+    from waste.load import load_city_files
+
+    load_city_files(tiny_store, "tiny", tiny_city_files)
+    assert len(tiny_store.bins()) == 4
+    assert len(tiny_store.fleet()) == 1
+
+
+def test_readings_are_stored_once(tiny_store: Store) -> None:
+    """A reading already stored is skipped and not counted as new."""
+    first = _readings(["B1", "B1", "B2"], [1_700_000_000, 1_700_003_600, 1_700_000_000], [10.0, 12.5, 40.0])
+    assert tiny_store.insert_readings(first) == 3
+    again = _readings(["B1", "B3"], [1_700_000_000, 1_700_000_000], [99.0, 5.0])
+    assert tiny_store.insert_readings(again) == 1
+    stored = tiny_store.readings()
+    assert len(stored) == 4
+    assert stored.loc[(stored["bin_id"] == "B1"), "fill_pct"].tolist() == [10.0, 12.5]
+    assert str(stored["ts"].dt.tz) == "UTC"
+    assert stored["distance_mm"].isna().all()
+
+
+def test_reading_queries(tiny_store: Store) -> None:
+    """Readings filter by bin, time and city; the latest reading per bin is found."""
+    tiny_store.insert_readings(
+        _readings(["B1", "B1", "B2", "B2"], [1_700_000_000, 1_700_007_200, 1_700_000_000, 1_700_003_600], [1, 2, 3, 4])
+    )
+    assert len(tiny_store.readings(bin_ids=["B2"])) == 2
+    since = pd.Timestamp(1_700_003_600, unit="s", tz="UTC")
+    assert tiny_store.readings(since=since)["fill_pct"].tolist() == [2.0, 4.0]
+    assert len(tiny_store.readings(city="tiny")) == 4
+    assert len(tiny_store.readings(city="elsewhere")) == 0
+    latest = tiny_store.latest_readings("tiny")
+    assert latest["fill_pct"].tolist() == [2.0, 4.0]
+    assert tiny_store.count_readings() == 4
+
+
+def test_quarantine_is_not_duplicated(tiny_store: Store) -> None:
+    """The same bad row (source, line, reason) is quarantined once however often it is seen."""
+    row = {
+        "source": "f.csv",
+        "row": 3,
+        "field": "ts",
+        "reason": "bad_timestamp",
+        "value": "x",
+        "detail": "not an ISO 8601 time",
+        "raw": "B1,x,3",
+        "ingested_unix_s": 1,
+    }
+    assert tiny_store.insert_quarantine(pd.DataFrame([row])) == 1
+    assert tiny_store.insert_quarantine(pd.DataFrame([row, {**row, "row": 4}])) == 1
+    assert tiny_store.quarantine(reason="bad_timestamp")["row"].tolist() == [3, 4]
+
+
+def test_collections_round_trip(tiny_store: Store) -> None:
+    """Emptyings are stored once and come back with UTC times."""
+    events = pd.DataFrame(
+        {
+            "bin_id": ["B1", "B2"],
+            "ts": pd.to_datetime(["2026-11-01T08:00:00Z", "2026-11-01T09:30:00Z"], utc=True),
+            "fill_before_pct": [90.0, 60.0],
+            "fill_after_pct": [2.0, 30.0],
+            "kind": ["full", "partial"],
+        }
+    )
+    assert tiny_store.save_collections(events) == 2
+    assert tiny_store.save_collections(events) == 0
+    back = tiny_store.collections()
+    assert back["kind"].tolist() == ["full", "partial"]
+    assert back["ts"].iloc[1] == pd.Timestamp("2026-11-01T09:30:00Z")
+
+
+def test_plans_round_trip(tiny_store: Store) -> None:
+    """A plan is stored with its summary and listed newest first."""
+    first = tiny_store.save_plan("tiny", "2026-11-02", "ortools", 123.4, {"routes": []})
+    second = tiny_store.save_plan("tiny", "2026-11-03", "ortools", 99.0, {"routes": [[1, 2]]})
+    assert tiny_store.plans("tiny")["plan_id"].tolist() == [second, first]
+
+
+def test_bad_database_url_is_a_clear_error() -> None:
+    """A malformed URL names itself in the error."""
+    with pytest.raises(ConfigError, match="not a database URL"):
+        open_store("no-such-scheme")
+
+
+def test_unreachable_postgres_is_a_clear_error() -> None:
+    """A server that does not answer gives a ConfigError, not a traceback."""
+    pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is not installed")
+    with pytest.raises(ConfigError, match="cannot open the store"):
+        open_store("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")

@@ -1,0 +1,1 @@
+"""Bins, sensor readings, their validation and storage, emptyings and fill-level forecasts."""

@@ -1,0 +1,1 @@
+"""The subcommands of the ``waste`` command line, one module each."""

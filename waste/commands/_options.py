@@ -1,0 +1,64 @@
+"""Options and helpers shared by the subcommands: the store option, the city option, progress display."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+from waste.paths import SAMPLE_CITIES
+from waste.settings import load_settings
+from waste.store import Store, open_store
+
+db_option = click.option(
+    "--db",
+    "db_url",
+    metavar="URL",
+    default=None,
+    help="Database URL (default: WASTE_DATABASE_URL, then sqlite:///waste.sqlite).",
+)
+
+city_option = click.option(
+    "--city",
+    metavar="NAME",
+    default=None,
+    help=f"A bundled sample city: {', '.join(SAMPLE_CITIES)} (or a folder name under WASTE_SAMPLE_DATA).",
+)
+
+
+def store_from(db_url: str | None) -> Store:
+    """Open the store named on the command line, in the environment or the settings file."""
+    return open_store(load_settings({"database_url": db_url}).database_url)
+
+
+def console() -> Console:
+    """Console for tables and messages; plain text when the output is not a terminal."""
+    return Console(highlight=False, soft_wrap=False)
+
+
+@contextmanager
+def file_progress(description: str, enabled: bool = True) -> Iterator[Callable[[int, int], Any]]:
+    """A progress bar fed with (bytes done, bytes total); a no-op when disabled or output is not a terminal."""
+    out = Console(stderr=True)
+    if not enabled or not out.is_terminal:
+        yield lambda done, total: None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=out,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(description, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update

@@ -1,0 +1,387 @@
+"""Checking raw reading rows, vectorised: what is stored, and what is quarantined with which reason.
+
+A row is stored only if every field it has is valid; otherwise it is quarantined with the first problem found
+(field, reason, offending value, a sentence saying why). The reasons, in the order they are checked:
+
+======================  ======================================================================================
+reason                  meaning
+======================  ======================================================================================
+malformed_row           the row could not be split into fields (wrong field count, invalid JSON)
+no_decoded_payload      a LoRaWAN uplink without a decoded payload (no payload formatter on the network server)
+missing_field           no bin (bin_id, device_id or dev_eui), no time, or neither fill_pct nor distance_mm
+unknown_bin             the bin or sensor is not in the store (load the city first)
+bad_timestamp           the time is not ISO 8601 (or Unix seconds)
+future_timestamp        the time is more than :data:`FUTURE_TOLERANCE` after the moment of ingest
+clock_backwards         the sensor's clock went back: a time before 2000 (a reset clock), or earlier than the
+                        previous reading of the same sensor although its frame counter went up
+bad_number              a numeric field holds something else
+fill_out_of_range       fill_pct outside 0-100
+distance_out_of_range   distance_mm below 0 or beyond the bin's depth
+battery_out_of_range    battery_v outside 0-10 V (a millivolt value in a volt field, usually)
+temperature_out_of_range  temperature_c outside -50..90 degC (a sensor fault code, usually)
+duplicate               same bin and time as an earlier row of the same source
+======================  ======================================================================================
+
+Naive times (without offset) are taken as UTC. A reading already in the store is not an error: it is counted as
+"already stored" by the ingest, so the same file can be ingested twice safely.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from waste.readers import RawBatch
+
+#: How far in the future a reading's time may be (sensor clocks drift; network times are rounded).
+FUTURE_TOLERANCE = pd.Timedelta(minutes=10)
+#: Times before this are a sensor clock that was reset to its epoch.
+EARLIEST_PLAUSIBLE = pd.Timestamp("2000-01-01", tz="UTC")
+BATTERY_RANGE_V = (0.0, 10.0)
+TEMPERATURE_RANGE_C = (-50.0, 90.0)
+
+REASONS: dict[str, str] = {
+    "malformed_row": "the row could not be split into fields",
+    "no_decoded_payload": "uplink without a decoded payload",
+    "missing_field": "a required field is empty",
+    "unknown_bin": "bin or sensor not in the store",
+    "bad_timestamp": "time is not ISO 8601",
+    "future_timestamp": "time is in the future",
+    "clock_backwards": "the sensor clock went backwards",
+    "bad_number": "not a number",
+    "fill_out_of_range": "fill outside 0-100 %",
+    "distance_out_of_range": "distance outside the bin",
+    "battery_out_of_range": "battery voltage implausible",
+    "temperature_out_of_range": "temperature implausible",
+    "duplicate": "same bin and time as an earlier row",
+}
+
+#: Columns of the stored part of a validated batch.
+VALID_COLUMNS = ["bin_id", "ts_unix_s", "fill_pct", "distance_mm", "battery_v", "temperature_c"]
+#: Columns of the rejected part.
+REJECTED_COLUMNS = ["line", "field", "reason", "value", "detail", "raw"]
+_KEY_SHIFT = np.int64(2**34)
+
+
+@dataclass(frozen=True, slots=True)
+class BinLookup:
+    """What validation needs to know of the bins: ids, sensor ids and depths.
+
+    Build it with :meth:`from_bins` from the store's bins table.
+    """
+
+    depth_mm: pd.Series
+    by_device_id: pd.Series
+    by_dev_eui: pd.Series
+    code: pd.Series
+
+    @classmethod
+    def from_bins(cls, bins: pd.DataFrame) -> BinLookup:
+        """Index a bins frame (columns ``bin_id``, ``depth_mm``, ``device_id``, ``dev_eui``)."""
+        ids = bins["bin_id"].astype(str)
+        depth = pd.Series(bins["depth_mm"].to_numpy(dtype=float), index=ids)
+        devices = bins.loc[bins["device_id"].notna(), ["device_id", "bin_id"]]
+        euis = bins.loc[bins["dev_eui"].notna(), ["dev_eui", "bin_id"]]
+        return cls(
+            depth_mm=depth,
+            by_device_id=pd.Series(devices["bin_id"].to_numpy(), index=devices["device_id"].astype(str)),
+            by_dev_eui=pd.Series(euis["bin_id"].to_numpy(), index=euis["dev_eui"].astype(str).str.upper()),
+            code=pd.Series(np.arange(len(ids), dtype=np.int64), index=ids),
+        )
+
+
+@dataclass(slots=True)
+class SourceState:
+    """What validation remembers across the batches of one source: keys seen, and each sensor's last frame."""
+
+    seen_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    seen_lines: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    last_seq: dict[str, tuple[float, int]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ValidatedBatch:
+    """A batch split into rows to store (:data:`VALID_COLUMNS`) and rows to quarantine (:data:`REJECTED_COLUMNS`)."""
+
+    valid: pd.DataFrame
+    rejected: pd.DataFrame
+
+
+class _Verdicts:
+    """First problem of each row, filled in check by check."""
+
+    def __init__(self, n: int) -> None:
+        self.reason = np.full(n, None, dtype=object)
+        self.field = np.full(n, None, dtype=object)
+        self.value = np.full(n, None, dtype=object)
+        self.detail = np.full(n, None, dtype=object)
+
+    @property
+    def ok(self) -> np.ndarray:
+        return pd.isna(self.reason)
+
+    def reject(self, mask: np.ndarray, field_name: str, reason: str, values: object, detail: object) -> None:
+        new = np.asarray(mask, dtype=bool) & self.ok
+        if not new.any():
+            return
+        self.reason[new] = reason
+        self.field[new] = field_name
+        self.value[new] = _pick(values, new)
+        self.detail[new] = _pick(detail, new)
+
+
+def _pick(values: object, mask: np.ndarray) -> object:
+    if isinstance(values, pd.Series):
+        return values.to_numpy(dtype=object)[mask]
+    if isinstance(values, np.ndarray):
+        return values[mask]
+    return values
+
+
+def validate_batch(
+    batch: RawBatch, bins: BinLookup, *, now: pd.Timestamp, state: SourceState | None = None
+) -> ValidatedBatch:
+    """Split one raw batch into rows to store and rows to quarantine.
+
+    Parameters
+    ----------
+    batch
+        Rows as read by :mod:`waste.readers`.
+    bins
+        The known bins.
+    now
+        The moment of ingest (UTC): later times are in the future.
+    state
+        Memory of earlier batches of the same source, updated in place; a fresh one when ``None``.
+    """
+    state = SourceState() if state is None else state
+    frame = batch.frame
+    n = len(frame)
+    verdicts = _Verdicts(n)
+
+    bin_id = _resolve_bins(frame, bins, verdicts)
+    ts = _parse_times(frame["ts"], verdicts, now)
+    numbers = {
+        name: _parse_number(frame[name], name, verdicts)
+        for name in ("fill_pct", "distance_mm", "battery_v", "temperature_c", "seq")
+    }
+    fill = _fill_from(numbers["fill_pct"], numbers["distance_mm"], bin_id, bins, frame, verdicts)
+    for name, (low, high), reason in (
+        ("battery_v", BATTERY_RANGE_V, "battery_out_of_range"),
+        ("temperature_c", TEMPERATURE_RANGE_C, "temperature_out_of_range"),
+    ):
+        values = numbers[name]
+        verdicts.reject((values < low) | (values > high), name, reason, frame[name], f"outside {low:g} to {high:g}")
+
+    ts_s = np.where(ts.isna(), 0, (ts - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).astype(np.int64)
+    _check_clock(bin_id, ts_s, numbers["seq"], frame, verdicts, state)
+    _check_duplicates(bin_id, ts_s, frame, bins, verdicts, state)
+
+    ok = verdicts.ok
+    valid = pd.DataFrame(
+        {
+            "bin_id": bin_id[ok],
+            "ts_unix_s": ts_s[ok],
+            "fill_pct": fill[ok],
+            "distance_mm": numbers["distance_mm"][ok],
+            "battery_v": numbers["battery_v"][ok],
+            "temperature_c": numbers["temperature_c"][ok],
+        }
+    )
+    bad = np.flatnonzero(~ok)
+    rejected = pd.DataFrame(
+        {
+            "line": frame["line"].to_numpy()[bad],
+            "field": verdicts.field[bad],
+            "reason": verdicts.reason[bad],
+            "value": [None if pd.isna(v) else str(v)[:200] for v in verdicts.value[bad]],
+            "detail": verdicts.detail[bad],
+            "raw": [batch.raw_text(i) for i in bad],
+        }
+    )
+    early = pd.DataFrame(
+        [(r.line, r.field, r.reason, r.value, r.detail, r.raw) for r in batch.rejected],
+        columns=REJECTED_COLUMNS,
+    )
+    if len(early):
+        rejected = pd.concat([early, rejected], ignore_index=True) if len(rejected) else early
+    return ValidatedBatch(valid=valid, rejected=rejected.sort_values("line", kind="stable", ignore_index=True))
+
+
+def _present(values: pd.Series) -> np.ndarray:
+    return (values.notna() & (values.astype(str).str.strip() != "")).to_numpy()
+
+
+def _resolve_bins(frame: pd.DataFrame, bins: BinLookup, verdicts: _Verdicts) -> np.ndarray:
+    """Bin id of every row, from bin_id or else the sensor's device_id or dev_eui."""
+    given = frame["bin_id"].where(_present(frame["bin_id"]), None)
+    by_device = frame["device_id"].map(lambda d: None if d is None else str(d)).map(bins.by_device_id)
+    by_eui = frame["dev_eui"].map(lambda d: None if d is None else str(d).upper()).map(bins.by_dev_eui)
+    resolved = given.astype(object).str.strip().where(given.notna(), by_device.where(by_device.notna(), by_eui))
+    has_any = _present(frame["bin_id"]) | _present(frame["device_id"]) | _present(frame["dev_eui"])
+    verdicts.reject(~has_any, "bin_id", "missing_field", None, "no bin_id, device_id or dev_eui")
+    unknown = has_any & ~resolved.isin(bins.depth_mm.index).to_numpy()
+    from_sensor = ~_present(frame["bin_id"])
+    names = np.where(from_sensor, np.where(_present(frame["device_id"]), "device_id", "dev_eui"), "bin_id")
+    shown = np.where(
+        from_sensor,
+        np.where(_present(frame["device_id"]), frame["device_id"].astype(str), frame["dev_eui"].astype(str)),
+        frame["bin_id"].astype(str),
+    )
+    for name in ("bin_id", "device_id", "dev_eui"):
+        mask = unknown & (names == name)
+        what = "bin" if name == "bin_id" else "sensor"
+        verdicts.reject(mask, name, "unknown_bin", shown, f"no {what} with this {name} in the store")
+    return resolved.fillna("").astype(str).to_numpy(dtype=object)
+
+
+def _parse_times(values: pd.Series, verdicts: _Verdicts, now: pd.Timestamp) -> pd.Series:
+    present = _present(values)
+    verdicts.reject(~present, "ts", "missing_field", None, "no time given")
+    text = values.where(present, None)
+    numeric = pd.to_numeric(text, errors="coerce")
+    is_epoch = numeric.notna().to_numpy()
+    parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
+    if (~is_epoch & present).any():
+        strings = text[~is_epoch & present].astype(str).str.strip()
+        parsed[~is_epoch & present] = pd.to_datetime(strings, format="ISO8601", utc=True, errors="coerce")
+    if is_epoch.any():
+        seconds = numeric[is_epoch].to_numpy(dtype=float)
+        # Unix times in milliseconds are common in JSON: anything past the year 5000 in seconds is milliseconds.
+        seconds = np.where(seconds > 1e11, seconds / 1000.0, seconds)
+        parsed[is_epoch] = pd.to_datetime(seconds, unit="s", utc=True, errors="coerce")
+    verdicts.reject(present & parsed.isna().to_numpy(), "ts", "bad_timestamp", values, "not an ISO 8601 time")
+    verdicts.reject(
+        (parsed > now + FUTURE_TOLERANCE).to_numpy(),
+        "ts",
+        "future_timestamp",
+        values,
+        f"later than the moment of ingest ({now:%Y-%m-%dT%H:%M:%SZ})",
+    )
+    verdicts.reject(
+        (parsed < EARLIEST_PLAUSIBLE).to_numpy(),
+        "ts",
+        "clock_backwards",
+        values,
+        "before 2000-01-01: the sensor's clock was reset",
+    )
+    return parsed
+
+
+def _parse_number(values: pd.Series, name: str, verdicts: _Verdicts) -> np.ndarray:
+    present = _present(values)
+    numbers = pd.to_numeric(values.where(present, None), errors="coerce").to_numpy(dtype=float, copy=True)
+    bad = present & ~np.isfinite(numbers)
+    verdicts.reject(bad, name, "bad_number", values, "not a number")
+    numbers[~present | bad] = np.nan
+    return numbers
+
+
+def _fill_from(
+    fill: np.ndarray,
+    distance: np.ndarray,
+    bin_id: np.ndarray,
+    bins: BinLookup,
+    frame: pd.DataFrame,
+    verdicts: _Verdicts,
+) -> np.ndarray:
+    """Fill % of every row: as given, or from the distance to the surface and the bin's depth."""
+    has_fill, has_distance = ~np.isnan(fill), ~np.isnan(distance)
+    verdicts.reject(~has_fill & ~has_distance, "fill_pct", "missing_field", None, "neither fill_pct nor distance_mm")
+    verdicts.reject(
+        has_fill & ((fill < 0) | (fill > 100)),
+        "fill_pct",
+        "fill_out_of_range",
+        frame["fill_pct"],
+        "outside 0-100 %",
+    )
+    depth = pd.Series(bin_id).map(bins.depth_mm).to_numpy(dtype=float)
+    outside = has_distance & ((distance < 0) | (distance > depth))
+    details = (
+        np.array([f"outside 0 to {d:g} mm, the bin's depth" for d in depth], dtype=object) if outside.any() else ""
+    )
+    verdicts.reject(outside, "distance_mm", "distance_out_of_range", frame["distance_mm"], details)
+    from_distance = np.round(100.0 * (depth - distance) / depth, 1)
+    return np.where(has_fill, fill, from_distance)
+
+
+def _check_clock(
+    bin_id: np.ndarray,
+    ts_s: np.ndarray,
+    seq: np.ndarray,
+    frame: pd.DataFrame,
+    verdicts: _Verdicts,
+    state: SourceState,
+) -> None:
+    """Reject readings whose time went back while the sensor's frame counter went up.
+
+    Rows are taken in arrival order (line order). A frame counter that goes down is a sensor that rejoined the
+    network (counters restart), not a clock error, so it is not judged. Without frame counters, order in a file
+    proves nothing (exports are often unsorted), so nothing is judged either.
+    """
+    candidates = np.flatnonzero(verdicts.ok & ~np.isnan(seq))
+    if not len(candidates):
+        return
+    order = candidates[np.lexsort((frame["line"].to_numpy()[candidates], bin_id[candidates]))]
+    bins_sorted = bin_id[order]
+    prev_seq = np.empty(len(order))
+    prev_ts = np.empty(len(order), dtype=np.int64)
+    prev_seq[1:], prev_ts[1:] = seq[order][:-1], ts_s[order][:-1]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = bins_sorted[1:] != bins_sorted[:-1]
+    for i in np.flatnonzero(first):
+        prev_seq[i], prev_ts[i] = state.last_seq.get(bins_sorted[i], (np.inf, 0))
+    backwards = (seq[order] > prev_seq) & (ts_s[order] < prev_ts)
+    mask = np.zeros(len(bin_id), dtype=bool)
+    mask[order[backwards]] = True
+    details = np.full(len(bin_id), None, dtype=object)
+    details[order[backwards]] = [
+        f"earlier than the previous reading of this sensor although its frame counter went up ({p:.0f} -> {s:.0f})"
+        for p, s in zip(prev_seq[backwards], seq[order][backwards], strict=True)
+    ]
+    verdicts.reject(mask, "ts", "clock_backwards", frame["ts"], details)
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = bins_sorted[1:] != bins_sorted[:-1]
+    kept = last & ~backwards
+    for i in np.flatnonzero(kept):
+        state.last_seq[bins_sorted[i]] = (float(seq[order][i]), int(ts_s[order][i]))
+
+
+def _check_duplicates(
+    bin_id: np.ndarray,
+    ts_s: np.ndarray,
+    frame: pd.DataFrame,
+    bins: BinLookup,
+    verdicts: _Verdicts,
+    state: SourceState,
+) -> None:
+    """Reject a second reading of the same bin at the same second, within a batch or across a source's batches.
+
+    Values are not compared: a second reading at the same second is a duplicate whether or not it agrees.
+    """
+    ok = np.flatnonzero(verdicts.ok)
+    if not len(ok):
+        return
+    keys = pd.Series(bin_id[ok]).map(bins.code).to_numpy(dtype=np.int64) * _KEY_SHIFT + ts_s[ok]
+    lines = frame["line"].to_numpy()[ok]
+    first_line_of = pd.Series(lines).groupby(keys).transform("first").to_numpy()
+    repeated = lines != first_line_of
+    earlier = np.where(repeated, first_line_of, -1)
+    if len(state.seen_keys):
+        pos = np.searchsorted(state.seen_keys, keys).clip(max=len(state.seen_keys) - 1)
+        before = state.seen_keys[pos] == keys
+        earlier = np.where(before, state.seen_lines[pos], earlier)
+        repeated |= before
+    if repeated.any():
+        mask = np.zeros(len(bin_id), dtype=bool)
+        mask[ok[repeated]] = True
+        details = np.full(len(bin_id), None, dtype=object)
+        details[ok[repeated]] = [f"same bin and time as line {e}" for e in earlier[repeated]]
+        verdicts.reject(mask, "ts", "duplicate", frame["ts"], details)
+    fresh = ~repeated
+    all_keys = np.concatenate([state.seen_keys, keys[fresh]])
+    all_lines = np.concatenate([state.seen_lines, lines[fresh]])
+    order = np.argsort(all_keys, kind="stable")
+    state.seen_keys, state.seen_lines = all_keys[order], all_lines[order]

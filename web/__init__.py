@@ -1,0 +1,1 @@
+"""The Flask web app and JSON API: dispatcher map, bin history, planner and benchmark pages."""
