@@ -9,7 +9,6 @@ imported only when it runs, so ``waste --help`` stays fast and the ``waste`` pac
 from __future__ import annotations
 
 import importlib
-import sys
 
 import click
 
@@ -50,6 +49,13 @@ class LazyGroup(click.Group):
             raise TypeError(msg)
         return command
 
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the subcommand; a domain error becomes a one-line ``Error:`` message and exit code 1."""
+        try:
+            return super().invoke(ctx)
+        except WasteError as exc:
+            raise click.ClickException(str(exc)) from exc
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """List every subcommand with its one-line purpose, without importing any of them."""
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
@@ -68,17 +74,5 @@ def cli() -> None:
 
 
 def main() -> None:
-    """Console entry point: run the CLI, turning domain errors into a clear message and exit code 1."""
-    try:
-        cli.main(standalone_mode=False)
-    except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
-        sys.exit(1)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except WasteError as exc:
-        click.echo(f"Error: {exc}", err=True)
-        sys.exit(1)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+    """Console entry point (``waste``)."""
+    cli(prog_name="waste")

@@ -21,13 +21,15 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import itertools
 import json
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from waste.errors import InputError
@@ -147,7 +149,23 @@ def _format_of(path: Path, text: io.TextIOWrapper) -> str:
     return "json" if head.lstrip()[:1] in (b"{", b"[") else "csv"
 
 
+@contextmanager
+def _no_field_size_limit() -> Iterator[None]:
+    """Lift the csv module's 128 kB field limit while reading: an oversized field is a bad row, not a bad file."""
+    previous = csv.field_size_limit()
+    csv.field_size_limit(2**31 - 1)
+    try:
+        yield
+    finally:
+        csv.field_size_limit(previous)
+
+
 def _csv_batches(text: io.TextIOWrapper, path: Path, chunk_rows: int) -> Iterator[RawBatch]:
+    with _no_field_size_limit():
+        yield from _csv_batches_unlimited(text, path, chunk_rows)
+
+
+def _csv_batches_unlimited(text: io.TextIOWrapper, path: Path, chunk_rows: int) -> Iterator[RawBatch]:
     reader = csv.reader(text)
     try:
         header = next(reader)
@@ -159,30 +177,40 @@ def _csv_batches(text: io.TextIOWrapper, path: Path, chunk_rows: int) -> Iterato
     _check_header(names, path)
     width = len(names)
     positions = {name: i for i, name in enumerate(names) if name in CSV_ALIASES}
-    rows: list[list[str]] = []
-    lines: list[int] = []
     rejected: list[Rejected] = []
     while True:
+        first_line = reader.line_num
         try:
-            fields = next(reader)
-        except StopIteration:
-            break
+            chunk = list(itertools.islice(reader, chunk_rows))
         except csv.Error as exc:
-            rejected.append(Rejected(reader.line_num, "(row)", "malformed_row", f"CSV error: {exc}"))
-            continue
-        if len(fields) != width:
-            if not fields or (len(fields) == 1 and not fields[0].strip()):
-                continue  # blank line
-            detail = f"expected {width} fields, found {len(fields)}"
-            rejected.append(Rejected(reader.line_num, "(row)", "malformed_row", detail, raw=",".join(fields)))
-            continue
-        rows.append(fields)
-        lines.append(reader.line_num)
-        if len(rows) >= chunk_rows:
-            yield RawBatch(_csv_frame(rows, lines, positions), rejected, rows)
-            rows, lines, rejected = [], [], []
-    if rows or rejected:
-        yield RawBatch(_csv_frame(rows, lines, positions), rejected, rows)
+            # With the field size limit lifted, the standard dialect only fails on a broken file (an
+            # unterminated quote at the end): say where, rather than lose the rows around it.
+            raise InputError(f"cannot parse as CSV: {exc}", file=str(path), row=reader.line_num) from exc
+        if not chunk:
+            return
+        line_numbers = _line_numbers(chunk, first_line, reader.line_num)
+        widths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+        wrong = np.flatnonzero(widths != width)
+        if len(wrong):
+            for i in wrong.tolist():
+                fields = chunk[i]
+                if not fields or (len(fields) == 1 and not fields[0].strip()):
+                    continue  # a blank line
+                detail = f"expected {width} fields, found {len(fields)}"
+                rejected.append(Rejected(int(line_numbers[i]), "(row)", "malformed_row", detail, raw=",".join(fields)))
+            keep = widths == width
+            chunk = [row for row, ok in zip(chunk, keep.tolist(), strict=True) if ok]
+            line_numbers = line_numbers[keep]
+        yield RawBatch(_csv_frame(chunk, line_numbers, positions), rejected, chunk)
+        rejected = []
+
+
+def _line_numbers(chunk: list[list[str]], first_line: int, last_line: int) -> np.ndarray:
+    """Line number of each row: consecutive, unless quoted fields span lines (then counted from their newlines)."""
+    if last_line - first_line == len(chunk):
+        return np.arange(first_line + 1, last_line + 1, dtype=np.int64)
+    spans = np.fromiter((1 + sum(f.count("\n") for f in row) for row in chunk), dtype=np.int64, count=len(chunk))
+    return first_line + np.cumsum(spans)
 
 
 def _check_header(names: list[str], path: Path) -> None:
@@ -198,9 +226,9 @@ def _check_header(names: list[str], path: Path) -> None:
         raise InputError(msg, file=str(path), row=1, field=problems[0].split()[0])
 
 
-def _csv_frame(rows: list[list[str]], lines: list[int], positions: dict[str, int]) -> pd.DataFrame:
+def _csv_frame(rows: list[list[str]], lines: np.ndarray, positions: dict[str, int]) -> pd.DataFrame:
     columns = list(zip(*rows, strict=True)) if rows else []
-    data: dict[str, Any] = {"line": pd.array(lines, dtype="int64")}
+    data: dict[str, Any] = {"line": lines}
     for name in RAW_COLUMNS[1:-1]:
         if name in positions:
             data[name] = pd.Series(columns[positions[name]] if rows else [], dtype=object)

@@ -75,7 +75,6 @@ class BinLookup:
     depth_mm: pd.Series
     by_device_id: pd.Series
     by_dev_eui: pd.Series
-    code: pd.Series
 
     @classmethod
     def from_bins(cls, bins: pd.DataFrame) -> BinLookup:
@@ -88,7 +87,6 @@ class BinLookup:
             depth_mm=depth,
             by_device_id=pd.Series(devices["bin_id"].to_numpy(), index=devices["device_id"].astype(str)),
             by_dev_eui=pd.Series(euis["bin_id"].to_numpy(), index=euis["dev_eui"].astype(str).str.upper()),
-            code=pd.Series(np.arange(len(ids), dtype=np.int64), index=ids),
         )
 
 
@@ -161,13 +159,14 @@ def validate_batch(
     n = len(frame)
     verdicts = _Verdicts(n)
 
-    bin_id = _resolve_bins(frame, bins, verdicts)
+    bin_id, position = _resolve_bins(frame, bins, verdicts)
     ts = _parse_times(frame["ts"], verdicts, now)
     numbers = {
         name: _parse_number(frame[name], name, verdicts)
         for name in ("fill_pct", "distance_mm", "battery_v", "temperature_c", "seq")
     }
-    fill = _fill_from(numbers["fill_pct"], numbers["distance_mm"], bin_id, bins, frame, verdicts)
+    depth = np.where(position >= 0, bins.depth_mm.to_numpy()[position], np.nan)
+    fill = _fill_from(numbers["fill_pct"], numbers["distance_mm"], depth, frame, verdicts)
     for name, (low, high), reason in (
         ("battery_v", BATTERY_RANGE_V, "battery_out_of_range"),
         ("temperature_c", TEMPERATURE_RANGE_C, "temperature_out_of_range"),
@@ -177,7 +176,7 @@ def validate_batch(
 
     ts_s = np.where(ts.isna(), 0, (ts - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).astype(np.int64)
     _check_clock(bin_id, ts_s, numbers["seq"], frame, verdicts, state)
-    _check_duplicates(bin_id, ts_s, frame, bins, verdicts, state)
+    _check_duplicates(position, ts_s, frame, verdicts, state)
 
     ok = verdicts.ok
     valid = pd.DataFrame(
@@ -211,47 +210,69 @@ def validate_batch(
 
 
 def _present(values: pd.Series) -> np.ndarray:
-    return (values.notna() & (values.astype(str).str.strip() != "")).to_numpy()
+    """Mask of cells that hold something (not missing, not an empty string)."""
+    array = values.to_numpy(dtype=object)
+    return pd.notna(array) & (array != "")
 
 
-def _resolve_bins(frame: pd.DataFrame, bins: BinLookup, verdicts: _Verdicts) -> np.ndarray:
-    """Bin id of every row, from bin_id or else the sensor's device_id or dev_eui."""
-    given = frame["bin_id"].where(_present(frame["bin_id"]), None)
-    by_device = frame["device_id"].map(lambda d: None if d is None else str(d)).map(bins.by_device_id)
-    by_eui = frame["dev_eui"].map(lambda d: None if d is None else str(d).upper()).map(bins.by_dev_eui)
-    resolved = given.astype(object).str.strip().where(given.notna(), by_device.where(by_device.notna(), by_eui))
-    has_any = _present(frame["bin_id"]) | _present(frame["device_id"]) | _present(frame["dev_eui"])
+def _resolve_bins(frame: pd.DataFrame, bins: BinLookup, verdicts: _Verdicts) -> tuple[np.ndarray, np.ndarray]:
+    """Bin id of every row, from bin_id or else the sensor's device_id or dev_eui, and its position in ``bins``.
+
+    The position (-1 for an unknown bin) doubles as a compact integer code of the bin for duplicate keys.
+    """
+    given = _present(frame["bin_id"])
+    by_device = _present(frame["device_id"]) & ~given
+    resolved = frame["bin_id"].to_numpy(dtype=object).copy()
+    names = np.full(len(frame), "bin_id", dtype=object)
+    shown = resolved.copy()
+    if by_device.any():
+        devices = frame["device_id"].to_numpy(dtype=object)[by_device].astype(str)
+        resolved[by_device] = pd.Series(devices).map(bins.by_device_id).to_numpy(dtype=object)
+        names[by_device], shown[by_device] = "device_id", devices
+    # A DevEUI identifies the sensor where no bin_id is given and the device id (if any) is not known.
+    by_eui = _present(frame["dev_eui"]) & ~given & pd.isna(resolved)
+    if by_eui.any():
+        euis = np.char.upper(frame["dev_eui"].to_numpy(dtype=object)[by_eui].astype(str))
+        found = pd.Series(euis).map(bins.by_dev_eui).to_numpy(dtype=object)
+        resolved[by_eui] = found
+        from_eui = by_eui.copy()
+        from_eui[by_eui] = pd.notna(found) | ~by_device[by_eui]
+        names[from_eui], shown[from_eui] = (
+            "dev_eui",
+            np.char.upper(frame["dev_eui"].to_numpy(dtype=object)[from_eui].astype(str)),
+        )
+    has_any = given | by_device | by_eui
     verdicts.reject(~has_any, "bin_id", "missing_field", None, "no bin_id, device_id or dev_eui")
-    unknown = has_any & ~resolved.isin(bins.depth_mm.index).to_numpy()
-    from_sensor = ~_present(frame["bin_id"])
-    names = np.where(from_sensor, np.where(_present(frame["device_id"]), "device_id", "dev_eui"), "bin_id")
-    shown = np.where(
-        from_sensor,
-        np.where(_present(frame["device_id"]), frame["device_id"].astype(str), frame["dev_eui"].astype(str)),
-        frame["bin_id"].astype(str),
-    )
+    resolved[~has_any | pd.isna(resolved)] = ""
+    position = bins.depth_mm.index.get_indexer(resolved)
+    unknown = has_any & (position < 0)
     for name in ("bin_id", "device_id", "dev_eui"):
-        mask = unknown & (names == name)
         what = "bin" if name == "bin_id" else "sensor"
-        verdicts.reject(mask, name, "unknown_bin", shown, f"no {what} with this {name} in the store")
-    return resolved.fillna("").astype(str).to_numpy(dtype=object)
+        verdicts.reject(
+            unknown & (names == name), name, "unknown_bin", shown, f"no {what} with this {name} in the store"
+        )
+    return resolved, position
 
 
 def _parse_times(values: pd.Series, verdicts: _Verdicts, now: pd.Timestamp) -> pd.Series:
+    """UTC time of every row: ISO 8601 text (naive means UTC), or Unix seconds (milliseconds past year 5138)."""
     present = _present(values)
     verdicts.reject(~present, "ts", "missing_field", None, "no time given")
-    text = values.where(present, None)
-    numeric = pd.to_numeric(text, errors="coerce")
-    is_epoch = numeric.notna().to_numpy()
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
-    if (~is_epoch & present).any():
-        strings = text[~is_epoch & present].astype(str).str.strip()
-        parsed[~is_epoch & present] = pd.to_datetime(strings, format="ISO8601", utc=True, errors="coerce")
-    if is_epoch.any():
-        seconds = numeric[is_epoch].to_numpy(dtype=float)
-        # Unix times in milliseconds are common in JSON: anything past the year 5000 in seconds is milliseconds.
+    text = values.to_numpy(dtype=object)
+    if pd.api.types.infer_dtype(text, skipna=True) in ("string", "empty"):
+        is_number = np.zeros(len(text), dtype=bool)
+    else:  # JSON may carry numbers: they are Unix times, never ISO text
+        is_number = np.fromiter((isinstance(v, int | float) for v in text), dtype=bool, count=len(text))
+    as_text = present & ~is_number
+    if as_text.any():
+        parsed[as_text] = pd.to_datetime(text[as_text], format="ISO8601", utc=True, errors="coerce")
+    # Text that is not ISO 8601 may still be Unix seconds ("1793500000"), as are JSON numbers.
+    retry = (as_text & parsed.isna().to_numpy()) | (present & is_number)
+    if retry.any():
+        seconds = pd.to_numeric(pd.Series(text[retry]), errors="coerce").to_numpy(dtype=float)
         seconds = np.where(seconds > 1e11, seconds / 1000.0, seconds)
-        parsed[is_epoch] = pd.to_datetime(seconds, unit="s", utc=True, errors="coerce")
+        parsed[retry] = pd.to_datetime(seconds, unit="s", utc=True, errors="coerce")
     verdicts.reject(present & parsed.isna().to_numpy(), "ts", "bad_timestamp", values, "not an ISO 8601 time")
     verdicts.reject(
         (parsed > now + FUTURE_TOLERANCE).to_numpy(),
@@ -270,20 +291,33 @@ def _parse_times(values: pd.Series, verdicts: _Verdicts, now: pd.Timestamp) -> p
     return parsed
 
 
+def _to_float(values: np.ndarray) -> np.ndarray:
+    """Numbers from text or JSON values, NaN where a value is not a number.
+
+    NumPy's own conversion is several times faster than pandas' and handles the clean case; only a batch holding
+    a bad value pays for the element-wise fallback.
+    """
+    try:
+        return values.astype(float)
+    except (ValueError, TypeError):
+        return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+
+
 def _parse_number(values: pd.Series, name: str, verdicts: _Verdicts) -> np.ndarray:
     present = _present(values)
-    numbers = pd.to_numeric(values.where(present, None), errors="coerce").to_numpy(dtype=float, copy=True)
+    numbers = np.full(len(values), np.nan)
+    if present.any():
+        numbers[present] = _to_float(values.to_numpy(dtype=object)[present])
     bad = present & ~np.isfinite(numbers)
     verdicts.reject(bad, name, "bad_number", values, "not a number")
-    numbers[~present | bad] = np.nan
+    numbers[bad] = np.nan
     return numbers
 
 
 def _fill_from(
     fill: np.ndarray,
     distance: np.ndarray,
-    bin_id: np.ndarray,
-    bins: BinLookup,
+    depth: np.ndarray,
     frame: pd.DataFrame,
     verdicts: _Verdicts,
 ) -> np.ndarray:
@@ -297,7 +331,6 @@ def _fill_from(
         frame["fill_pct"],
         "outside 0-100 %",
     )
-    depth = pd.Series(bin_id).map(bins.depth_mm).to_numpy(dtype=float)
     outside = has_distance & ((distance < 0) | (distance > depth))
     details = (
         np.array([f"outside 0 to {d:g} mm, the bin's depth" for d in depth], dtype=object) if outside.any() else ""
@@ -350,10 +383,9 @@ def _check_clock(
 
 
 def _check_duplicates(
-    bin_id: np.ndarray,
+    position: np.ndarray,
     ts_s: np.ndarray,
     frame: pd.DataFrame,
-    bins: BinLookup,
     verdicts: _Verdicts,
     state: SourceState,
 ) -> None:
@@ -364,7 +396,7 @@ def _check_duplicates(
     ok = np.flatnonzero(verdicts.ok)
     if not len(ok):
         return
-    keys = pd.Series(bin_id[ok]).map(bins.code).to_numpy(dtype=np.int64) * _KEY_SHIFT + ts_s[ok]
+    keys = position[ok].astype(np.int64) * _KEY_SHIFT + ts_s[ok]
     lines = frame["line"].to_numpy()[ok]
     first_line_of = pd.Series(lines).groupby(keys).transform("first").to_numpy()
     repeated = lines != first_line_of
@@ -375,9 +407,9 @@ def _check_duplicates(
         earlier = np.where(before, state.seen_lines[pos], earlier)
         repeated |= before
     if repeated.any():
-        mask = np.zeros(len(bin_id), dtype=bool)
+        mask = np.zeros(len(position), dtype=bool)
         mask[ok[repeated]] = True
-        details = np.full(len(bin_id), None, dtype=object)
+        details = np.full(len(position), None, dtype=object)
         details[ok[repeated]] = [f"same bin and time as line {e}" for e in earlier[repeated]]
         verdicts.reject(mask, "ts", "duplicate", frame["ts"], details)
     fresh = ~repeated

@@ -243,3 +243,19 @@ def test_no_valid_row_is_lost(tiny_sqlite_store: Store, tmp_path_factory: pytest
         if valid and (bin_id, ts) not in seen:
             assert (bin_id, ts) in keys
         seen.add((bin_id, ts))
+
+
+def test_line_numbers_survive_blank_lines_and_quoted_newlines(tiny_sqlite_store: Store, tmp_path: Path) -> None:
+    """A field spanning two lines and a blank line do not shift the line numbers of later rows."""
+    text = (
+        "bin_id,ts,fill_pct,note\n"
+        'B1,2026-11-01T10:00:00Z,10,"two\nlines"\n'
+        "\n"
+        "B1,2026-11-01T11:00:00Z,x,ok\n"
+        "B1,2026-11-01T12:00:00Z,12\n"
+    )
+    path = _write(tmp_path, "r.csv", text)
+    report = ingest_file(tiny_sqlite_store, path, now=NOW, chunk_rows=2)
+    assert report.stored == 1
+    found = {int(r.row): r.reason for r in tiny_sqlite_store.quarantine().itertuples()}
+    assert found == {5: "bad_number", 6: "malformed_row"}

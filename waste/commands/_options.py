@@ -36,8 +36,11 @@ def store_from(db_url: str | None) -> Store:
 
 
 def console() -> Console:
-    """Console for tables and messages; plain text when the output is not a terminal."""
-    return Console(highlight=False, soft_wrap=False)
+    """Console for tables and messages; plain text, wide and unwrapped when the output is a file or pipe."""
+    plain = Console(highlight=False)
+    if plain.is_terminal:
+        return plain
+    return Console(highlight=False, soft_wrap=True, width=160)
 
 
 @contextmanager
