@@ -86,7 +86,16 @@ def test_bad_reference_file_lists_every_problem(tmp_path: Path) -> None:
     db = f"sqlite:///{tmp_path / 'w.sqlite'}"
     result = CliRunner().invoke(
         cli,
-        ["load", "--db", db, "--name", "t", f"--sites={tiny / 'sites.csv'}", f"--bins={bad}", f"--fleet={tiny / 'fleet.csv'}"],
+        [
+            "load",
+            "--db",
+            db,
+            "--name",
+            "t",
+            f"--sites={tiny / 'sites.csv'}",
+            f"--bins={bad}",
+            f"--fleet={tiny / 'fleet.csv'}",
+        ],
     )
     assert result.exit_code == 1
     assert "bins.csv" in result.output

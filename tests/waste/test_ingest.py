@@ -177,7 +177,12 @@ def test_lorawan_uplinks_are_ingested(tiny_sqlite_store: Store, tmp_path: Path) 
         _uplink("other", "2026-11-01T10:05:00Z", {"fill_pct": 40}, 3, dev_eui="70b3d57ed0000002"),
         _uplink("sensor-b1", "2026-11-01T11:00:00Z", None, 11),
         _uplink("ghost", "2026-11-01T11:00:00Z", {"fill_pct": 4}, 1, dev_eui="FFFFFFFFFFFFFFFF"),
-        _uplink("sensor-b1", "2026-11-01T12:00:00Z", {"distance_mm": 200, "temperature": 9.5, "ts": "2026-11-01T09:00:00Z"}, 12),
+        _uplink(
+            "sensor-b1",
+            "2026-11-01T12:00:00Z",
+            {"distance_mm": 200, "temperature": 9.5, "ts": "2026-11-01T09:00:00Z"},
+            12,
+        ),
         _uplink("sensor-b4", "2026-11-01T12:00:00Z", {"distance": 10, "battery_mv": 3550}, 4),
         {"end_device_ids": {"device_id": "sensor-b1"}, "join_accept": {}},
     ]

@@ -68,7 +68,9 @@ def test_uplinks_published_on_the_broker_are_ingested(tiny_sqlite_store: Store) 
             port=BROKER[1],
             protocol=mqtt.MQTTv311,
         )
-    publish.single(f"v3/{application}@ttn/devices/sensor-b3/up", b"{not json", qos=1, hostname=BROKER[0], port=BROKER[1])
+    publish.single(
+        f"v3/{application}@ttn/devices/sensor-b3/up", b"{not json", qos=1, hostname=BROKER[0], port=BROKER[1]
+    )
     listener.join(30)
     report = result["report"]
     assert (report.rows_read, report.stored, report.quarantined) == (4, 2, 2)
