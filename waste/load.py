@@ -27,7 +27,16 @@ def load_city_files(store: Store, city: str, files: CityFiles) -> LoadReport:
     Nothing is loaded when any file has a problem: the :class:`waste.errors.InputError` lists them all.
     """
     tables = read_city(files)
-    store.replace_city(city, tables.sites, tables.bins, tables.fleet)
+    info = tables.info
+    store.replace_city(
+        city,
+        tables.sites,
+        tables.bins,
+        tables.fleet,
+        name=info.name if info else city,
+        timezone=info.timezone if info else "UTC",
+        currency=info.currency if info else "USD",
+    )
     return LoadReport(
         city=city,
         sites=len(tables.sites),

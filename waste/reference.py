@@ -7,6 +7,7 @@ depot), so every problem in a file is collected and reported at once and nothing
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,16 +25,26 @@ _MAX_LISTED = 20
 
 @dataclass(frozen=True, slots=True)
 class CityFiles:
-    """The three reference files of a city."""
+    """The reference files of a city: three tables and, optionally, ``city.toml`` (name, time zone, currency)."""
 
     sites: Path
     bins: Path
     fleet: Path
+    info: Path | None = None
 
     @classmethod
     def in_folder(cls, folder: Path) -> CityFiles:
-        """The standard file names (``sites.csv``, ``bins.csv``, ``fleet.csv``) in ``folder``."""
-        return cls(folder / "sites.csv", folder / "bins.csv", folder / "fleet.csv")
+        """The standard file names (``sites.csv``, ``bins.csv``, ``fleet.csv``, ``city.toml``) in ``folder``."""
+        return cls(folder / "sites.csv", folder / "bins.csv", folder / "fleet.csv", folder / "city.toml")
+
+
+@dataclass(frozen=True, slots=True)
+class CityInfo:
+    """Who a city is: display name, IANA time zone (local clock times are in it) and currency of its costs."""
+
+    name: str
+    timezone: str = "UTC"
+    currency: str = "USD"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +54,33 @@ class CityTables:
     sites: pd.DataFrame
     bins: pd.DataFrame
     fleet: pd.DataFrame
+    info: CityInfo | None = None
+
+
+def read_city_info(path: Path, default_name: str) -> CityInfo:
+    """Read ``city.toml``; a missing file means UTC and USD.
+
+    Raises
+    ------
+    InputError
+        When the file does not parse or names an unknown time zone.
+    """
+    if not path.is_file():
+        return CityInfo(name=default_name)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", file=str(path)) from exc
+    info = CityInfo(
+        name=str(data.get("name", default_name)),
+        timezone=str(data.get("timezone", "UTC")),
+        currency=str(data.get("currency", "USD")),
+    )
+    try:
+        pd.Timestamp("2026-01-01", tz=info.timezone)
+    except (KeyError, ValueError) as exc:
+        raise InputError(f"unknown time zone {info.timezone!r}", file=str(path), field="timezone") from exc
+    return info
 
 
 def read_city(files: CityFiles) -> CityTables:
@@ -64,7 +102,8 @@ def read_city(files: CityFiles) -> CityTables:
             for i in unknown
         ]
         raise InputError(_summarise(problems), file=str(files.fleet))
-    return CityTables(sites=sites, bins=bins, fleet=fleet)
+    info = read_city_info(files.info, files.sites.parent.name) if files.info is not None else None
+    return CityTables(sites=sites, bins=bins, fleet=fleet, info=info)
 
 
 def read_table(path: Path, columns: Sequence[Column], *, key: str) -> pd.DataFrame:

@@ -33,6 +33,15 @@ meta = Table(
     Column("value", Text, nullable=False),
 )
 
+cities = Table(
+    "cities",
+    metadata,
+    Column("city", String(64), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("currency", String(8), nullable=False),
+)
+
 sites = Table(
     "sites",
     metadata,

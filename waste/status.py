@@ -43,6 +43,12 @@ class CityStatus:
     as_of: pd.Timestamp
     streams: pd.DataFrame
     fleet: pd.DataFrame
+    timezone: str = "UTC"
+
+    @property
+    def as_of_local(self) -> pd.Timestamp:
+        """:attr:`as_of` on the city's clock."""
+        return self.as_of.tz_convert(self.timezone)
 
 
 def city_status(store: Store, city: str, as_of: pd.Timestamp | None = None) -> CityStatus:
@@ -90,7 +96,13 @@ def city_status(store: Store, city: str, as_of: pd.Timestamp | None = None) -> C
             "low_battery": grouped["low_battery"].sum(),
         }
     ).reset_index()
-    return CityStatus(city=city, as_of=as_of, streams=streams, fleet=_fleet_table(store, city))
+    return CityStatus(
+        city=city,
+        as_of=as_of,
+        streams=streams,
+        fleet=_fleet_table(store, city),
+        timezone=store.city_info(city)["timezone"],
+    )
 
 
 def _fleet_table(store: Store, city: str) -> pd.DataFrame:

@@ -120,9 +120,26 @@ class Store:
 
     # -- reference data -------------------------------------------------------------------------------------
 
-    def replace_city(self, city: str, sites: pd.DataFrame, bins: pd.DataFrame, fleet: pd.DataFrame) -> None:
-        """Replace a city's sites, bins and fleet in one transaction (readings are kept)."""
+    def replace_city(
+        self,
+        city: str,
+        sites: pd.DataFrame,
+        bins: pd.DataFrame,
+        fleet: pd.DataFrame,
+        *,
+        name: str | None = None,
+        timezone: str = "UTC",
+        currency: str = "USD",
+    ) -> None:
+        """Replace a city's sites, bins and fleet in one transaction (readings are kept).
+
+        ``timezone`` is the IANA zone the city's clock times (opening hours, shifts, windows) are in.
+        """
         with self.engine.begin() as conn:
+            conn.execute(delete(schema.cities).where(schema.cities.c.city == city))
+            conn.execute(
+                schema.cities.insert().values(city=city, name=name or city, timezone=timezone, currency=currency)
+            )
             for table, frame in ((schema.sites, sites), (schema.bins, bins), (schema.fleet, fleet)):
                 conn.execute(delete(table).where(table.c.city == city))
                 ids = _ids_of(table, frame)
@@ -139,6 +156,14 @@ class Store:
         """Cities with bins in the store, sorted."""
         with self.engine.connect() as conn:
             return sorted(conn.execute(select(schema.bins.c.city).distinct()).scalars())
+
+    def city_info(self, city: str) -> dict[str, str]:
+        """Name, time zone and currency of a city (UTC and USD for a city loaded without them)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(schema.cities).where(schema.cities.c.city == city)).mappings().first()
+        if row is None:
+            return {"city": city, "name": city, "timezone": "UTC", "currency": "USD"}
+        return dict(row)
 
     def sites(self, city: str | None = None) -> pd.DataFrame:
         """Sites (depots and disposal facilities), columns of :data:`waste.model.SITE_COLUMNS` plus ``city``."""

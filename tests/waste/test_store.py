@@ -124,3 +124,36 @@ def test_unreachable_postgres_is_a_clear_error() -> None:
     pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is not installed")
     with pytest.raises(ConfigError, match="cannot open the store"):
         open_store("postgresql+psycopg://nobody@127.0.0.1:9/none?connect_timeout=2")
+
+
+def test_city_info_round_trip(store: Store, tiny_city_files) -> None:
+    """A city's time zone and currency are kept; a city loaded without them is on UTC."""
+    from waste.load import load_city_files
+    from waste.reference import CityFiles
+
+    load_city_files(store, "tiny", tiny_city_files)
+    assert store.city_info("tiny")["timezone"] == "UTC"
+    info = tiny_city_files.sites.parent / "city.toml"
+    assert not info.exists()
+    store.replace_city(
+        "tiny",
+        store.sites("tiny").drop(columns="city"),
+        store.bins("tiny").drop(columns="city"),
+        store.fleet("tiny").drop(columns="city"),
+        name="Tiny",
+        timezone="America/La_Paz",
+        currency="BOB",
+    )
+    assert store.city_info("tiny") == {"city": "tiny", "name": "Tiny", "timezone": "America/La_Paz", "currency": "BOB"}
+    assert isinstance(CityFiles.in_folder(info.parent).info, type(info))
+
+
+def test_bad_time_zone_is_named(tmp_path, tiny_city_files) -> None:
+    """A city.toml with an unknown time zone is an error naming the file and field."""
+    from waste.errors import InputError
+    from waste.reference import read_city_info
+
+    bad = tmp_path / "city.toml"
+    bad.write_text('name = "X"\ntimezone = "Mars/Olympus"\n')
+    with pytest.raises(InputError, match="unknown time zone"):
+        read_city_info(bad, "x")

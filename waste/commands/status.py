@@ -23,7 +23,11 @@ def status(city: str, at_text: str | None, db_url: str | None) -> None:
 
 def print_status(state: CityStatus, out: Console) -> None:
     """Print the two status tables of a city."""
-    bins = Table(title=f"{state.city}: bins at {state.as_of:%Y-%m-%d %H:%M} UTC", title_justify="left")
+    local = state.as_of_local
+    when = f"{local:%a %Y-%m-%d %H:%M} {state.timezone}"
+    if state.timezone != "UTC":
+        when += f" ({state.as_of:%H:%M} UTC)"
+    bins = Table(title=f"{state.city}: bins at {when}", title_justify="left")
     for name in ("stream", "bins", "reporting", "mean fill %", ">= 80 %", "full", "waste t", "stale", "low battery"):
         bins.add_column(name, justify="left" if name == "stream" else "right")
     for row in state.streams.itertuples(index=False):
