@@ -32,7 +32,8 @@ def test_top_level_help_lists_every_command_with_its_purpose() -> None:
 def _load_tiny(runner: CliRunner, db: str, tiny: Path) -> None:
     result = runner.invoke(
         cli,
-        ["load", "--db", db, "--name", "tiny"] + [f"--{k}={tiny / f'{k}.csv'}" for k in ("sites", "bins", "fleet")],
+        ["load", "--db", db, "--name", "tiny", "--timezone", "America/New_York"]
+        + [f"--{k}={tiny / f'{k}.csv'}" for k in ("sites", "bins", "fleet")],
     )
     assert result.exit_code == 0, result.output
     assert "4 bins" in result.output
@@ -51,6 +52,7 @@ def test_load_ingest_status_quarantine(tmp_path: Path) -> None:
     assert f"{len(EXPECTED_BAD)}" in result.output
     result = runner.invoke(cli, ["status", "--city", "tiny", "--db", db])
     assert result.exit_code == 0, result.output
+    assert "America/New_York" in result.output  # times are shown on the city's clock
     assert "rear_loader" in result.output
     assert "general" in result.output
     result = runner.invoke(cli, ["quarantine", "--db", db, "--reason", "unknown_bin"])

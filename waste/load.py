@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from waste.paths import city_dir
-from waste.reference import CityFiles, read_city
+from waste.reference import CityFiles, CityInfo, read_city
 from waste.store import Store
 
 
@@ -21,13 +21,14 @@ class LoadReport:
     vehicles: int
 
 
-def load_city_files(store: Store, city: str, files: CityFiles) -> LoadReport:
+def load_city_files(store: Store, city: str, files: CityFiles, info: CityInfo | None = None) -> LoadReport:
     """Check a city's three files and replace that city's reference data in the store with them.
 
-    Nothing is loaded when any file has a problem: the :class:`waste.errors.InputError` lists them all.
+    ``info`` (name, time zone, currency) overrides the files' ``city.toml``. Nothing is loaded when any file has
+    a problem: the :class:`waste.errors.InputError` lists them all.
     """
     tables = read_city(files)
-    info = tables.info
+    info = info or tables.info
     store.replace_city(
         city,
         tables.sites,
