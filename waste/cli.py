@@ -26,6 +26,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("waste.commands.status:status", "Print the fleet and bin status table from the store."),
     "quarantine": ("waste.commands.quarantine:quarantine", "List readings rejected at ingest, with reasons."),
     "simulate": ("waste.commands.simulate:simulate", "Generate a sample city: sites, bins, fleet, readings."),
+    "forecast": ("waste.commands.forecast:forecast", "Forecast each bin's fill, time to full and overflow risk."),
+    "backtest": ("waste.commands.backtest:backtest", "Backtest fill forecasts against baselines on a city or a log."),
     "energy": ("energy.cli:energy", "Size waste-to-energy plants for a city scenario."),
 }
 

@@ -1,0 +1,1 @@
+"""Fill-level forecasting internals: the panel of series, our model, the baselines and the plots."""

@@ -1,0 +1,274 @@
+"""What every fill forecaster shares: the statsforecast-like shape and the calibrated prediction intervals.
+
+A model is a small object: the constructor stores settings, ``fit(panel)`` learns from a :class:`Panel` and returns
+the model, ``predict(horizons_h)`` returns a dict of ``(n_bins, n_horizons)`` arrays (``"mean"``, ``"lo-80"``,
+``"hi-80"``, ...) of fill in %. Underneath, ``forecast_at(origin, target)`` forecasts any number of (origin reading,
+target time) pairs at once: it is what the backtest and the time-to-threshold search call.
+
+Prediction intervals come from the model's own errors (:func:`calibrate`): after fitting, the model forecasts its
+training history from origins a few hours apart, at horizons of 1 h to one week, stopping at the next emptying
+(what happens after a collection is not a fill forecast). The errors' quantiles, per bin and horizon, are shrunk
+toward those of the bin's group and of all bins when a bin has few of them, widened so that they never narrow as
+the horizon grows, and given a small floor for sensor resolution. The forecast distribution at a horizon is the
+point forecast plus those quantiles (interpolated in log horizon), clipped to 0-100 %.
+"""
+
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+
+from waste.forecasting.panel import Panel
+
+#: Probability levels of the stored forecast distribution (the 10/50/90 % quantiles are among them).
+LEVELS = np.array([0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98])
+#: Horizons (hours) at which errors are measured; others are interpolated in log(1 + h).
+CALIBRATION_HORIZONS_H = np.array([1.0, 3.0, 6.0, 12.0, 24.0, 48.0, 72.0, 120.0, 168.0])
+_Z = np.array([NormalDist().inv_cdf(p) for p in LEVELS])
+_MEDIAN = int(np.flatnonzero(LEVELS == 0.5)[0])
+
+
+def grouped_quantiles(key: np.ndarray, values: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
+    """Quantiles at :data:`LEVELS` of ``values`` within each ``key`` (0..n_keys-1), vectorised.
+
+    Returns
+    -------
+    tuple
+        ``(quantiles (n_keys, len(LEVELS)), counts (n_keys,))``; rows without values are NaN.
+    """
+    counts = np.bincount(key, minlength=n_keys)
+    out = np.full((n_keys, LEVELS.size), np.nan)
+    if values.size == 0:
+        return out, counts
+    order = np.lexsort((values, key))
+    v = values[order]
+    starts = np.r_[0, np.cumsum(counts)[:-1]]
+    has = counts > 0
+    pos = starts[has, None] + LEVELS[None, :] * (counts[has, None] - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, starts[has, None] + counts[has, None] - 1)
+    w = pos - lo
+    out[has] = v[lo] * (1 - w) + v[hi] * w
+    return out, counts
+
+
+def _fill_horizons(q: np.ndarray) -> np.ndarray:
+    """Fill horizons without errors (NaN rows along axis -2) from the nearest horizon that has them."""
+    out = q.copy()
+    n_h = out.shape[-2]
+    have = ~np.isnan(out[..., 0])
+    for j in range(n_h):  # loop over the handful of horizons, never over bins
+        missing = ~have[..., j]
+        if not missing.any():
+            continue
+        dist = np.where(have, np.abs(np.arange(n_h) - j) + (np.arange(n_h) < j) * 0.5, np.inf)
+        nearest = np.argmin(dist, axis=-1)
+        src = np.take_along_axis(out, nearest[..., None, None], axis=-2)[..., 0, :]
+        out[..., j, :] = np.where(missing[..., None], src, out[..., j, :])
+    return np.nan_to_num(out, nan=0.0)
+
+
+def _shrink(q_own: np.ndarray, n_own: np.ndarray, q_prior: np.ndarray, k: float) -> np.ndarray:
+    w = (n_own / (n_own + k))[..., None]
+    return np.where(np.isnan(q_own), q_prior, w * np.nan_to_num(q_own) + (1 - w) * q_prior)
+
+
+def calibrate(model: FillModel, panel: Panel, *, step_h: float = 7.0, shrink: float = 30.0) -> np.ndarray:
+    """Error quantiles of ``model`` on its own training history: array ``(n_bins, n_horizons, n_levels)``.
+
+    Parameters
+    ----------
+    model
+        A fitted model (its ``_point`` is called on historical origins).
+    panel
+        The training panel.
+    step_h
+        Hours between historical origins of a bin (at least one reading apart).
+    shrink
+        Pseudo-count of errors: a bin with ``shrink`` errors at a horizon weighs its own quantiles and its group's
+        equally.
+    """
+    n_b, n_h = panel.n_bins, CALIBRATION_HORIZONS_H.size
+    step = np.nan_to_num(panel.median_step_h(), nan=step_h)
+    stride = np.maximum(1, np.round(step_h / np.maximum(step, 1e-6))).astype(np.int64)
+    pos_in_bin = np.arange(panel.t.size) - panel.indptr[panel.code]
+    origins = np.flatnonzero(pos_in_bin % stride[panel.code] == 0)
+    keys, errs = [], []
+    for j, h in enumerate(CALIBRATION_HORIZONS_H):  # loop over horizons only
+        tol = min(max(0.5, 0.25 * h), 12.0)
+        code = panel.code[origins]
+        target = panel.nearest(code, panel.t[origins] + h, tol)
+        ok = target > origins
+        ok[ok] &= panel.cycle[target[ok]] == panel.cycle[origins[ok]]
+        o, tg = origins[ok], target[ok]
+        if o.size == 0:
+            continue
+        err = panel.x[tg] - model._point(o, panel.t[tg])
+        keys.append(panel.code[o] * n_h + j)
+        errs.append(err)
+    key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+    err = np.concatenate(errs) if errs else np.zeros(0)
+    q_bin, n_bin = grouped_quantiles(key, err, n_b * n_h)
+    q_bin, n_bin = q_bin.reshape(n_b, n_h, -1), n_bin.reshape(n_b, n_h)
+    grp = panel.group[key // n_h] if key.size else key
+    q_grp, n_grp = grouped_quantiles(grp * n_h + key % n_h, err, max(panel.n_groups, 1) * n_h)
+    q_grp, n_grp = q_grp.reshape(-1, n_h, LEVELS.size), n_grp.reshape(-1, n_h)
+    q_all, _ = grouped_quantiles(key % n_h, err, n_h)
+    q_all = _fill_horizons(q_all)
+    q_grp = _fill_horizons(_shrink(q_grp, n_grp, q_all[None], shrink))
+    q = _shrink(q_bin, n_bin, q_grp[panel.group], shrink) if n_b else q_bin
+    # sensor resolution floor, then intervals that never narrow with the horizon
+    floor = 0.5 * np.sqrt(1.0 + CALIBRATION_HORIZONS_H / 24.0)[:, None] * _Z[None, :]
+    lower = LEVELS < 0.5
+    q = np.where(lower, np.minimum(q, floor), np.where(LEVELS > 0.5, np.maximum(q, floor), q))
+    q[..., lower] = np.minimum.accumulate(q[..., lower], axis=1)
+    q[..., LEVELS > 0.5] = np.maximum.accumulate(q[..., LEVELS > 0.5], axis=1)
+    return np.sort(q, axis=-1)
+
+
+def interpolate_errors(resid_q: np.ndarray, code: np.ndarray, horizon_h: np.ndarray) -> np.ndarray:
+    """Error quantiles ``(n, n_levels)`` of bins ``code`` at ``horizon_h`` hours, interpolated in log(1 + h)."""
+    grid = np.log1p(CALIBRATION_HORIZONS_H)
+    u = np.clip(np.log1p(np.maximum(horizon_h, 0.0)), grid[0], grid[-1])
+    j = np.clip(np.searchsorted(grid, u) - 1, 0, grid.size - 2)
+    w = ((u - grid[j]) / (grid[j + 1] - grid[j]))[:, None]
+    small = np.log1p(np.maximum(horizon_h, 0.0)) < grid[0]
+    scale = np.where(small, np.log1p(np.maximum(horizon_h, 0.0)) / grid[0], 1.0)[:, None]
+    return scale * ((1 - w) * resid_q[code, j] + w * resid_q[code, j + 1])
+
+
+def prob_at_least(q: np.ndarray, threshold: np.ndarray) -> np.ndarray:
+    """P(fill >= threshold) from quantile rows ``q`` ``(n, n_levels)``, linear between levels, 0 or 1 outside."""
+    c = (q < threshold[:, None]).sum(axis=1)
+    lo = np.clip(c - 1, 0, LEVELS.size - 1)
+    hi = np.clip(c, 0, LEVELS.size - 1)
+    q_lo, q_hi = q[np.arange(q.shape[0]), lo], q[np.arange(q.shape[0]), hi]
+    span = np.where(q_hi > q_lo, q_hi - q_lo, 1.0)
+    cdf = LEVELS[lo] + (LEVELS[hi] - LEVELS[lo]) * np.clip((threshold - q_lo) / span, 0.0, 1.0)
+    cdf = np.where(c == 0, 0.0, np.where(c == LEVELS.size, 1.0, cdf))
+    return 1.0 - cdf
+
+
+class FillModel:
+    """Base of the fill forecasters; subclasses implement ``_fit`` and ``_point``.
+
+    Parameters
+    ----------
+    alias
+        Name of the model in tables and plots.
+    """
+
+    alias = "model"
+    #: True when the reported point forecast is the median of the calibrated distribution (else the raw point).
+    point_is_median = False
+
+    def __init__(self, alias: str | None = None) -> None:
+        if alias is not None:
+            self.alias = alias
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(alias={self.alias!r})"
+
+    # -- to implement -------------------------------------------------------------------------------------
+    def _fit(self, panel: Panel) -> None:
+        """Learn parameters from ``panel`` (nothing for the naive baselines)."""
+
+    def _point(self, origin: np.ndarray, target_h: np.ndarray) -> np.ndarray:
+        """Point forecast of fill (%) at ``target_h`` from the readings up to index ``origin`` (same bin)."""
+        raise NotImplementedError
+
+    # -- shared -------------------------------------------------------------------------------------------
+    def fit(self, panel: Panel) -> FillModel:
+        """Learn from ``panel`` and calibrate the intervals on it; returns the model."""
+        self.panel_ = panel
+        self._fit(panel)
+        self.errors_ = calibrate(self, panel)
+        return self
+
+    def _check_fitted(self) -> Panel:
+        if not hasattr(self, "panel_"):
+            msg = "You must call the fit method before calling predict."
+            raise ValueError(msg)
+        return self.panel_
+
+    def forecast_at(
+        self, origin: np.ndarray, target_h: np.ndarray, *, monotone: bool = False
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Forecast pairs (origin reading index, target time in hours).
+
+        With ``monotone``, every error quantile is made non-decreasing in the horizon (the lower ones then keep
+        their 1 h spread): the distribution of an uncollected bin's fill, whose quantiles cannot fall with time
+        when the point forecast does not; used for probabilities of reaching a level by a time.
+
+        Returns
+        -------
+        tuple
+            ``(point (n,), quantiles (n, len(LEVELS)))`` of fill in %.
+        """
+        panel = self._check_fitted()
+        origin = np.asarray(origin, dtype=np.int64)
+        target_h = np.asarray(target_h, dtype=np.float64)
+        point = np.clip(self._point(origin, target_h), 0.0, 100.0)
+        horizon = target_h - panel.t[origin]
+        if monotone:
+            table = np.maximum.accumulate(self.errors_, axis=1)
+            errs = interpolate_errors(table, panel.code[origin], np.maximum(horizon, CALIBRATION_HORIZONS_H[0]))
+        else:
+            errs = interpolate_errors(self.errors_, panel.code[origin], horizon)
+        q = np.clip(point[:, None] + errs, 0.0, 100.0)
+        return (q[:, _MEDIAN] if self.point_is_median else point), q
+
+    def prob_reach(self, origin: np.ndarray, until_h: np.ndarray, threshold: np.ndarray, steps: int = 8) -> np.ndarray:
+        """Probability that each bin reaches ``threshold`` (%) between its origin reading and ``until_h``.
+
+        The fill of an uncollected bin does not fall: this is the largest probability of being at or above the
+        threshold over ``steps`` times up to ``until_h``, each from the monotone distribution of
+        :meth:`forecast_at`. For a model whose point forecast never falls (ours) it is non-decreasing in
+        ``until_h``.
+        """
+        panel = self._check_fitted()
+        origin = np.asarray(origin, dtype=np.int64)
+        t0 = panel.t[origin]
+        frac = np.arange(1, steps + 1) / steps
+        times = t0[:, None] + (np.asarray(until_h) - t0)[:, None] * frac[None, :]
+        n = origin.size
+        _, q = self.forecast_at(np.repeat(origin, steps), times.ravel(), monotone=True)
+        p = prob_at_least(q, np.repeat(np.broadcast_to(threshold, (n,)), steps)).reshape(n, steps)
+        return np.maximum.accumulate(p, axis=1)[:, -1]
+
+    def predict(
+        self, horizons_h: np.ndarray | list[float], at: float | None = None, level: tuple[int, ...] = (80,)
+    ) -> dict[str, np.ndarray]:
+        """Forecast every bin at ``horizons_h`` hours after ``at`` (default: each bin's last reading).
+
+        Returns
+        -------
+        dict
+            ``"mean"`` (the point forecast) and ``"lo-<level>"``, ``"hi-<level>"`` for each level, arrays
+            ``(n_bins, n_horizons)`` of fill in %; rows of bins without readings (before ``at``) are NaN.
+        """
+        panel = self._check_fitted()
+        hz = np.asarray(horizons_h, dtype=np.float64)
+        if at is None:
+            has = panel.indptr[1:] > panel.indptr[:-1]
+            last = np.where(has, panel.indptr[1:] - 1, -1)
+        else:
+            last = panel.last_at(at)
+        start = np.where(last >= 0, panel.t[np.maximum(last, 0)], np.nan) if at is None else np.full(last.shape, at)
+        ok = last >= 0
+        o = np.repeat(last[ok], hz.size)
+        tgt = (start[ok][:, None] + hz[None, :]).ravel()
+        out = {"mean": np.full((panel.n_bins, hz.size), np.nan)}
+        point, q = self.forecast_at(o, tgt) if o.size else (np.zeros(0), np.zeros((0, LEVELS.size)))
+        out["mean"][ok] = point.reshape(-1, hz.size)
+        for lev in level:
+            lo_p, hi_p = (1 - lev / 100) / 2, 1 - (1 - lev / 100) / 2
+            for name, p in ((f"lo-{lev}", lo_p), (f"hi-{lev}", hi_p)):
+                j = np.flatnonzero(np.isclose(LEVELS, p))
+                if j.size == 0:
+                    msg = f"level {lev} not available; levels come from quantiles {LEVELS.tolist()}"
+                    raise ValueError(msg)
+                out[name] = np.full((panel.n_bins, hz.size), np.nan)
+                out[name][ok] = q[:, j[0]].reshape(-1, hz.size)
+        return out

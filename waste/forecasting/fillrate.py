@@ -1,0 +1,250 @@
+"""Our fill forecaster: each bin's fill rate with its weekday and hour-of-day profile, pooled over similar bins.
+
+Model. Between collections a bin's fill rises at a rate ``r_b * D_b(weekday) * H_b(hour)`` (% per hour, UTC
+clock), where ``r_b`` is the bin's mean rate and ``D_b``, ``H_b`` are its weekday and hour-of-day factors (mean 1
+over the week). The expected fill at ``t`` from a level ``L`` at ``t0`` is ``min(100, L + integral of the rate from
+t0 to t)``; the interval and the median come from the model's own errors (:mod:`waste.forecasting.base`).
+
+Learning, all in a few ``bincount`` calls over every bin at once (no loop over bins or readings):
+
+* the rate is a ratio estimator over consecutive readings of one fill cycle: weighted sum of rises over weighted
+  sum of elapsed hours (noise cancels in the sum), with weights halving every ``half_life_h`` so recent weeks
+  count most; steps across a gap longer than ``max_step_h`` or starting at ``censor_pct`` or above (where the
+  sensor saturates and the true rise is unseen) are left out; in a solar compactor the compaction falls stay in
+  the sum, so ``r_b`` is the net rate of its compacted content;
+* partial pooling: each bin's sums get ``pool_h`` pseudo-hours at its group's rate (same stream and area type by
+  default), the group's rate itself being pooled the same way toward all bins. Rates are pooled in litres of
+  loose waste per hour (capacity times compaction ratio), so a compactor and an open bin of one street compare
+  fairly. A bin with a few hours of history gets its group's rate; one with weeks, its own;
+* the profiles: the same ratio per hour of day (steps up to ``hour_step_h`` long, placed at their midpoint) and
+  per weekday (steps up to ``day_step_h``), each shrunk with ``profile_h`` pseudo-hours toward the group's
+  profile, itself shrunk toward flat;
+* the level at the origin is the mean of the last ``level_readings`` readings of the current cycle within
+  ``level_window_h``, each carried forward to the origin along the learned profile: it averages out sensor noise
+  without lagging the fill.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from waste.forecasting.base import FillModel
+from waste.forecasting.panel import Panel
+from waste.forecasting.timebase import HOURS_PER_WEEK, week_position
+
+
+def _ratio_profile(
+    key: np.ndarray, dx: np.ndarray, dt: np.ndarray, n_keys: int, n_cells: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sums of rise and hours per (key, cell): arrays ``(n_keys, n_cells)``; ``key`` already includes the cell."""
+    sx = np.bincount(key, weights=dx, minlength=n_keys * n_cells).reshape(n_keys, n_cells)
+    st = np.bincount(key, weights=dt, minlength=n_keys * n_cells).reshape(n_keys, n_cells)
+    return sx, st
+
+
+def _normalise(rate: np.ndarray) -> np.ndarray:
+    """Non-negative factors with mean 1 along the last axis (flat where the rates are all zero)."""
+    rate = np.maximum(rate, 0.0)
+    mean = rate.mean(axis=-1, keepdims=True)
+    return np.where(mean > 0, rate / np.where(mean > 0, mean, 1.0), 1.0)
+
+
+class FillRateModel(FillModel):
+    """Per-bin fill rate with weekday and hour-of-day profile and partial pooling (see the module docstring).
+
+    Parameters
+    ----------
+    half_life_h
+        Age (hours before the bin's last reading) at which a step counts half.
+    max_step_h
+        Longest step between readings used to learn rates (longer ones are gaps).
+    censor_pct
+        Steps starting at or above this fill are left out of the rate (saturated sensor).
+    pool_h
+        Pseudo-hours of the group's rate added to each bin's rate.
+    profile_h
+        Pseudo-hours of the group's profile added to each cell of a bin's hour and weekday profiles.
+    hour_step_h, day_step_h
+        Longest steps used for the hour-of-day and the weekday profile.
+    level_readings, level_window_h
+        Readings (and the window, hours) averaged for the level at the origin.
+    alias
+        Name in tables.
+    """
+
+    alias = "FillRate"
+    point_is_median = True
+
+    def __init__(
+        self,
+        *,
+        half_life_h: float = 28 * 24.0,
+        max_step_h: float = 72.0,
+        censor_pct: float = 98.0,
+        pool_h: float = 48.0,
+        profile_h: float = 24.0,
+        hour_step_h: float = 6.0,
+        day_step_h: float = 30.0,
+        level_readings: int = 3,
+        level_window_h: float = 6.0,
+        cycle_pts: float = 5.0,
+        pace_h: float = 72.0,
+        alias: str | None = None,
+    ) -> None:
+        super().__init__(alias)
+        if half_life_h <= 0 or max_step_h <= 0 or pool_h < 0 or profile_h < 0 or level_readings < 1:
+            msg = "half_life_h and max_step_h must be > 0, pool_h and profile_h >= 0, level_readings >= 1"
+            raise ValueError(msg)
+        self.half_life_h = half_life_h
+        self.max_step_h = max_step_h
+        self.censor_pct = censor_pct
+        self.pool_h = pool_h
+        self.profile_h = profile_h
+        self.hour_step_h = hour_step_h
+        self.day_step_h = day_step_h
+        self.level_readings = level_readings
+        self.level_window_h = level_window_h
+        self.cycle_pts = cycle_pts
+        self.pace_h = pace_h
+
+    # -- learning -----------------------------------------------------------------------------------------
+    def _steps(self, panel: Panel) -> dict[str, np.ndarray]:
+        c = panel.code
+        same = (c[1:] == c[:-1]) & (panel.cycle[1:] == panel.cycle[:-1])
+        dt = np.diff(panel.t)
+        ok = same & (dt > 0) & (dt <= self.max_step_h) & (panel.x[:-1] < self.censor_pct)
+        i = np.flatnonzero(ok) + 1
+        last_t = np.full(panel.n_bins, np.nan)
+        has = panel.indptr[1:] > panel.indptr[:-1]
+        last_t[has] = panel.t[panel.indptr[1:][has] - 1]
+        age = last_t[c[i]] - panel.t[i]
+        w = 0.5 ** (age / self.half_life_h)
+        mid = panel.t[i] - dt[i - 1] / 2.0
+        return {
+            "code": c[i],
+            "dx": (panel.x[i] - panel.x[i - 1]) * w,
+            "dt": dt[i - 1] * w,
+            "raw_dt": dt[i - 1],
+            "mid": mid,
+        }
+
+    def _rates(self, panel: Panel, s: dict[str, np.ndarray]) -> np.ndarray:
+        nb, ng = panel.n_bins, max(panel.n_groups, 1)
+        sx = np.bincount(s["code"], weights=s["dx"], minlength=nb)
+        st = np.bincount(s["code"], weights=s["dt"], minlength=nb)
+        litres = sx * panel.litres_per_pct  # pooled in litres of loose waste
+        gx = np.bincount(panel.group, weights=litres, minlength=ng)
+        gt = np.bincount(panel.group, weights=st, minlength=ng)
+        all_rate = gx.sum() / gt.sum() if gt.sum() > 0 else 0.0
+        g_rate = (gx + self.pool_h * all_rate) / (gt + self.pool_h) if self.pool_h > 0 else gx / np.maximum(gt, 1e-9)
+        prior = g_rate[panel.group] / panel.litres_per_pct
+        denom = st + self.pool_h
+        rate = np.where(denom > 0, (sx + self.pool_h * prior) / np.where(denom > 0, denom, 1.0), prior)
+        return np.maximum(rate, 0.0)
+
+    def _profile(self, panel: Panel, s: dict[str, np.ndarray], cell: np.ndarray, use: np.ndarray, n: int) -> np.ndarray:
+        nb, ng = panel.n_bins, max(panel.n_groups, 1)
+        code = s["code"][use]
+        dx, dt = s["dx"][use], s["dt"][use]
+        sx, st = _ratio_profile(code * n + cell[use], dx, dt, nb, n)
+        grp = panel.group[code]
+        gsx, gst = _ratio_profile(grp * n + cell[use], dx * panel.litres_per_pct[code], dt, ng, n)
+        g_shape = _normalise(
+            (gsx + self.profile_h * (gsx.sum(1, keepdims=True) / np.maximum(gst.sum(1, keepdims=True), 1e-9)))
+            / (gst + self.profile_h)
+        )
+        bin_rate = sx.sum(1, keepdims=True) / np.maximum(st.sum(1, keepdims=True), 1e-9)
+        prior = np.maximum(bin_rate, 0.0) * g_shape[panel.group]
+        return _normalise((sx + self.profile_h * prior) / (st + self.profile_h))
+
+    def _fit(self, panel: Panel) -> None:
+        s = self._steps(panel)
+        self.rate_ = self._rates(panel, s)
+        hour = np.floor(np.mod(s["mid"], 24.0)).astype(np.int64) % 24
+        day = (np.floor(week_position(s["mid"]) / 24.0).astype(np.int64)) % 7
+        hour_f = self._profile(panel, s, hour, s["raw_dt"] <= self.hour_step_h, 24)
+        day_f = self._profile(panel, s, day, s["raw_dt"] <= self.day_step_h, 7)
+        # hour-of-week factor (Monday 00:00 UTC = cell 0), renormalised to mean 1, then hourly rate and its integral
+        week = _normalise(np.repeat(day_f, 24, axis=1) * np.tile(hour_f, (1, 7)))
+        hourly = self.rate_[:, None] * week
+        self.cum_ = np.concatenate([np.zeros((panel.n_bins, 1)), np.cumsum(hourly, axis=1)], axis=1)
+        self.hourly_ = hourly
+        self.hour_factor_, self.day_factor_ = hour_f, day_f
+        n = panel.t.size
+        new = np.ones(n, dtype=bool)
+        new[1:] = (panel.code[1:] != panel.code[:-1]) | (panel.cycle[1:] != panel.cycle[:-1])
+        self.cycle_start_ = np.maximum.accumulate(np.where(new, np.arange(n), 0))
+
+    # -- forecasting --------------------------------------------------------------------------------------
+    def cumulative(self, code: np.ndarray, t_h: np.ndarray) -> np.ndarray:
+        """Expected rise (%) of bins ``code`` from a fixed Monday 00:00 UTC to ``t_h``, without saturation."""
+        p = np.asarray(t_h, dtype=np.float64) + 72.0  # hours since Monday 1969-12-29 00:00 UTC
+        weeks = np.floor(p / HOURS_PER_WEEK)
+        pos = p - weeks * HOURS_PER_WEEK
+        k = np.minimum(np.floor(pos).astype(np.int64), HOURS_PER_WEEK - 1)
+        return weeks * self.cum_[code, -1] + self.cum_[code, k] + (pos - k) * self.hourly_[code, k]
+
+    def level(self, origin: np.ndarray) -> np.ndarray:
+        """Estimated fill (%) at each origin reading's time: recent readings of its cycle carried forward."""
+        panel = self.panel_
+        code, t0 = panel.code[origin], panel.t[origin]
+        c0 = self.cumulative(code, t0)
+        total = np.zeros(origin.size)
+        count = np.zeros(origin.size)
+        for k in range(self.level_readings):  # a few lags, each vectorised over all origins
+            j = origin - k
+            ok = j >= 0
+            jj = np.where(ok, j, 0)
+            ok &= (panel.code[jj] == code) & (panel.cycle[jj] == panel.cycle[origin])
+            ok &= t0 - panel.t[jj] <= self.level_window_h
+            ok &= (panel.x[jj] < self.censor_pct) | (k == 0)
+            carried = panel.x[jj] + c0 - self.cumulative(code, panel.t[jj])
+            total += np.where(ok, carried, 0.0)
+            count += ok
+        return np.where(count > 0, total / np.maximum(count, 1), panel.x[origin])
+
+    def pace(self, origin: np.ndarray, level: np.ndarray) -> np.ndarray:
+        """How fast the current cycle fills compared with the learned profile (1 = as usual).
+
+        The rise seen since the cycle's first reading over the rise the profile expects for that time (each with
+        ``cycle_pts`` points added), trusted in proportion ``elapsed / (elapsed + pace_h)`` of the hours the cycle
+        has run: a young cycle (or a saturated one) keeps the learned pace, a long one follows its own.
+        """
+        panel = self.panel_
+        code = panel.code[origin]
+        start = self.cycle_start_[origin]
+        expected = self.cumulative(code, panel.t[origin]) - self.cumulative(code, panel.t[start])
+        seen = np.maximum(level - panel.x[start], 0.0)
+        seen = np.where(level >= self.censor_pct, expected, seen)
+        raw = (seen + self.cycle_pts) / (np.maximum(expected, 0.0) + self.cycle_pts)
+        elapsed = panel.t[origin] - panel.t[start]
+        return 1.0 + elapsed / (elapsed + self.pace_h) * (raw - 1.0)
+
+    def _point(self, origin: np.ndarray, target_h: np.ndarray) -> np.ndarray:
+        panel = self.panel_
+        code = panel.code[origin]
+        level = self.level(origin)
+        rise = self.cumulative(code, target_h) - self.cumulative(code, panel.t[origin])
+        return np.minimum(100.0, level + self.pace(origin, level) * np.maximum(rise, 0.0))
+
+    def hours_to_reach(self, origin: np.ndarray, start_h: np.ndarray, level_pct: np.ndarray) -> np.ndarray:
+        """Hours after ``start_h`` until the expected fill from ``origin`` reaches ``level_pct`` (inf if never).
+
+        Inverts the cumulative profile exactly: whole weeks first, then the hour within the week.
+        """
+        panel = self.panel_
+        code = panel.code[origin]
+        base = self.level(origin) + self.cumulative(code, start_h) - self.cumulative(code, panel.t[origin])
+        need = np.maximum(np.asarray(level_pct, dtype=np.float64) - base, 0.0)
+        per_week = self.cum_[code, -1]
+        goal = self.cumulative(code, start_h) + need
+        p0 = np.asarray(start_h) + 72.0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            weeks = np.floor(goal / per_week)
+            rem = goal - weeks * per_week
+            k = np.clip((self.cum_[code] <= rem[:, None]).sum(axis=1) - 1, 0, HOURS_PER_WEEK - 1)
+            frac = (rem - self.cum_[code, k]) / self.hourly_[code, k]
+            t_goal = weeks * HOURS_PER_WEEK + k + np.nan_to_num(frac, nan=0.0, posinf=0.0)
+            hours = t_goal - p0
+        hours = np.where(need <= 0, 0.0, np.maximum(hours, 0.0))
+        return np.where((per_week > 0) | (need <= 0), hours, np.inf)

@@ -1,0 +1,222 @@
+"""The panel: every bin's cleaned series packed into flat NumPy arrays, the layout all forecast models work on.
+
+Readings are sorted by bin, then time, and stored once (``t`` in hours since the epoch, ``x`` fill in %, ``cycle``
+the fill cycle within the bin); ``indptr`` gives each bin's slice, like statsforecast's ``GroupedArray``. Per-bin
+facts a model may pool on ride along: the index of its similarity group (same stream and area type by default),
+its threshold, and the factor that turns % of its volume into litres of loose waste (capacity times compaction
+ratio), so that a compactor's slow-looking % rise compares fairly with an open bin's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from waste.errors import InputError
+from waste.forecasting.timebase import to_hours
+
+#: Bin columns whose values define groups of similar bins, in order of preference.
+DEFAULT_GROUP_COLUMNS: tuple[str, ...] = ("stream", "area")
+#: Fill level (%) at which a bin counts as at its threshold unless the bin or its stream says otherwise.
+DEFAULT_THRESHOLD_PCT = 100.0
+_KEY_SPAN_H = 1e7  # > any time in hours since the epoch: bin * span + t is a strictly increasing search key
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Panel:
+    """Cleaned series of many bins in flat arrays (see the module docstring).
+
+    Attributes
+    ----------
+    bin_ids
+        Bin ids, sorted; position = bin index.
+    indptr
+        ``indptr[b]:indptr[b + 1]`` are bin ``b``'s readings.
+    code, t, x, cycle
+        Per reading: bin index, time (hours since the epoch), fill (%), fill cycle within the bin.
+    group
+        Per bin: index of its group of similar bins.
+    litres_per_pct
+        Per bin: litres of loose (uncompacted) waste in 1 % of the bin (1 when capacity is unknown).
+    threshold_pct
+        Per bin: the fill level that counts as full.
+    """
+
+    bin_ids: np.ndarray
+    indptr: np.ndarray
+    code: np.ndarray
+    t: np.ndarray
+    x: np.ndarray
+    cycle: np.ndarray
+    group: np.ndarray
+    litres_per_pct: np.ndarray
+    threshold_pct: np.ndarray
+
+    @property
+    def n_bins(self) -> int:
+        """Number of bins."""
+        return int(self.bin_ids.size)
+
+    @property
+    def n_groups(self) -> int:
+        """Number of groups of similar bins."""
+        return int(self.group.max()) + 1 if self.group.size else 0
+
+    def key(self, code: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Search key (bin, time) -> float, increasing in the panel's order."""
+        return np.asarray(code, dtype=np.float64) * _KEY_SPAN_H + t
+
+    def last_at(self, at: np.ndarray | float, code: np.ndarray | None = None) -> np.ndarray:
+        """Index of each bin's last reading at or before ``at`` (hours), or -1 when it has none.
+
+        ``code`` selects bins (default: all, in order); ``at`` is a scalar or one time per selected bin.
+        """
+        code = np.arange(self.n_bins) if code is None else np.asarray(code)
+        at = np.broadcast_to(np.asarray(at, dtype=np.float64), code.shape)
+        pos = np.searchsorted(self.key(self.code, self.t), self.key(code, at), side="right") - 1
+        valid = (pos >= 0) & (pos < self.t.size)
+        valid[valid] &= self.code[pos[valid]] == code[valid]
+        return np.where(valid, pos, -1)
+
+    def nearest(self, code: np.ndarray, target: np.ndarray, tol_h: np.ndarray | float) -> np.ndarray:
+        """Index of the reading of bin ``code`` nearest ``target`` (hours) within ``tol_h``, or -1."""
+        keys = self.key(self.code, self.t)
+        q = self.key(code, target)
+        pos = np.searchsorted(keys, q)
+        best = np.full(q.shape, -1, dtype=np.int64)
+        best_d = np.full(q.shape, np.inf)
+        for cand in (pos - 1, pos):
+            ok = (cand >= 0) & (cand < keys.size)
+            c = np.where(ok, cand, 0)
+            ok &= self.code[c] == code
+            d = np.where(ok, np.abs(self.t[c] - target), np.inf)
+            better = d < best_d
+            best = np.where(better, c, best)
+            best_d = np.where(better, d, best_d)
+        return np.where(best_d <= tol_h, best, -1)
+
+    def median_step_h(self) -> np.ndarray:
+        """Per bin: median time between consecutive readings (hours; NaN with fewer than two readings).
+
+        Steps under a minute (bursts, or a log's before/after pair of one collection) do not count.
+        """
+        same = (self.code[1:] == self.code[:-1]) & (np.diff(self.t) >= 1.0 / 60.0)
+        dt = np.diff(self.t)[same]
+        c = self.code[1:][same]
+        out = np.full(self.n_bins, np.nan)
+        if dt.size:
+            order = np.lexsort((dt, c))
+            dt, c = dt[order], c[order]
+            counts = np.bincount(c, minlength=self.n_bins)
+            starts = np.r_[0, np.cumsum(counts)[:-1]]
+            has = counts > 0
+            out[has] = dt[starts[has] + (counts[has] - 1) // 2]
+        return out
+
+
+def _bins_frame(bin_ids: np.ndarray, bins: pd.DataFrame | None) -> pd.DataFrame:
+    if bins is None:
+        return pd.DataFrame(index=pd.Index(bin_ids, name="bin_id"))
+    frame = bins.assign(bin_id=bins["bin_id"].astype(str)).drop_duplicates("bin_id").set_index("bin_id")
+    return frame.reindex(bin_ids)
+
+
+def _groups(meta: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
+    usable = [c for c in columns if c in meta.columns and meta[c].notna().any()]
+    if not usable or meta.empty:
+        return np.zeros(len(meta), dtype=np.int64)
+    labels = meta[usable].astype(str).agg("|".join, axis=1)
+    return pd.factorize(labels, sort=True)[0].astype(np.int64)
+
+
+def _litres_per_pct(meta: pd.DataFrame) -> np.ndarray:
+    n = len(meta)
+    cap = meta["capacity_l"].to_numpy(dtype=float) if "capacity_l" in meta.columns else np.full(n, np.nan)
+    ratio = meta["compaction_ratio"].to_numpy(dtype=float) if "compaction_ratio" in meta.columns else np.ones(n)
+    cap = np.where(np.isfinite(cap) & (cap > 0), cap, 100.0)
+    ratio = np.where(np.isfinite(ratio) & (ratio >= 1), ratio, 1.0)
+    return cap * ratio / 100.0
+
+
+def thresholds_for(
+    meta: pd.DataFrame,
+    thresholds: Mapping[str, float] | float | None = None,
+) -> np.ndarray:
+    """Per-bin threshold (%): the bin's ``threshold_pct`` column, else its stream's, else the default.
+
+    Parameters
+    ----------
+    meta
+        Bins indexed by ``bin_id`` (may lack ``threshold_pct`` and ``stream``).
+    thresholds
+        A single level for every bin, or a mapping from stream (or bin id) to level; a bin's own
+        ``threshold_pct`` wins over the mapping.
+    """
+    n = len(meta)
+    out = np.full(n, DEFAULT_THRESHOLD_PCT)
+    if isinstance(thresholds, int | float):
+        out[:] = float(thresholds)
+    elif thresholds:
+        if "stream" in meta.columns:
+            by_stream = meta["stream"].map(lambda s: thresholds.get(str(s), np.nan)).to_numpy(dtype=float)
+            out = np.where(np.isfinite(by_stream), by_stream, out)
+        by_bin = np.array([thresholds.get(str(b), np.nan) for b in meta.index], dtype=float)
+        out = np.where(np.isfinite(by_bin), by_bin, out)
+    if "threshold_pct" in meta.columns:
+        own = meta["threshold_pct"].to_numpy(dtype=float)
+        out = np.where(np.isfinite(own), own, out)
+    if ((out <= 0) | (out > 100)).any():
+        raise InputError("thresholds must lie in (0, 100] %", field="threshold_pct")
+    return out
+
+
+def build_panel(
+    clean: pd.DataFrame,
+    bins: pd.DataFrame | None = None,
+    *,
+    group_columns: Sequence[str] = DEFAULT_GROUP_COLUMNS,
+    thresholds: Mapping[str, float] | float | None = None,
+    bin_ids: Sequence[str] | None = None,
+) -> Panel:
+    """Pack a cleaned long-format series (``bin_id, ts, fill_pct`` and ``cycle``) into a :class:`Panel`.
+
+    Parameters
+    ----------
+    clean
+        Cleaned readings, e.g. :attr:`waste.collections.CleanResult.clean`. Without a ``cycle`` column each bin
+        is taken as one fill cycle.
+    bins
+        Optional bins table (``stream``, ``area``, ``capacity_l``, ``compaction_ratio``, ``threshold_pct``).
+    group_columns
+        Bin columns that define similar bins; columns the table lacks are ignored.
+    thresholds
+        See :func:`thresholds_for`.
+    bin_ids
+        Bins to include, also those without readings (default: the bins of ``clean``).
+    """
+    ids = np.sort(clean["bin_id"].astype(str).unique()) if bin_ids is None else np.sort(np.asarray(bin_ids, str))
+    frame = clean.assign(bin_id=clean["bin_id"].astype(str))
+    code = pd.Index(ids).get_indexer(frame["bin_id"])
+    keep = code >= 0
+    t = np.asarray(to_hours(frame["ts"]))[keep]
+    code = code[keep]
+    x = frame["fill_pct"].to_numpy(dtype=float)[keep]
+    cycle = frame["cycle"].to_numpy(dtype=np.int64)[keep] if "cycle" in frame.columns else np.zeros(code.size, int)
+    order = np.lexsort((t, code))
+    code, t, x, cycle = code[order], t[order], x[order], cycle[order]
+    indptr = np.r_[0, np.cumsum(np.bincount(code, minlength=ids.size))].astype(np.int64)
+    meta = _bins_frame(ids, bins)
+    return Panel(
+        bin_ids=ids,
+        indptr=indptr,
+        code=code.astype(np.int64),
+        t=t,
+        x=x,
+        cycle=cycle,
+        group=_groups(meta, group_columns),
+        litres_per_pct=_litres_per_pct(meta),
+        threshold_pct=thresholds_for(meta, thresholds),
+    )
