@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "simulate": ("waste.commands.simulate:simulate", "Generate a sample city: sites, bins, fleet, readings."),
     "forecast": ("waste.commands.forecast:forecast", "Forecast each bin's fill, time to full and overflow risk."),
     "backtest": ("waste.commands.backtest:backtest", "Backtest fill forecasts against baselines on a city or a log."),
+    "plan": ("routing.cli:plan", "Plan the day's collection: choose the bins, route the trucks, write sheets."),
     "energy": ("energy.cli:energy", "Size waste-to-energy plants for a city scenario."),
 }
 

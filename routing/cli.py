@@ -1,0 +1,182 @@
+"""``waste plan``: the day's collection plan for a city, from readings to checked routes and route sheets."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from routing.plan import DailyPlan, PlanOptions, plan_day
+from routing.plan_outputs import plan_figures, plan_record, write_plan
+from routing.selection import SelectionRule
+from routing.vrplib import export_vrplib
+from waste.commands._options import console, db_option, store_from
+from waste.ingest import ingest_files
+from waste.load import load_sample_city, sample_readings
+from waste.paths import SAMPLE_CITIES
+from waste.settings import load_settings
+from waste.store import Store
+
+
+@click.command()
+@click.option("--city", metavar="NAME", required=True, help="City in the store; a sample city is loaded if missing.")
+@click.option("--date", "plan_date", metavar="YYYY-MM-DD", help="Local date to plan (default: the next shift).")
+@click.option(
+    "--time-limit",
+    "time_limit_s",
+    type=click.FloatRange(min=1),
+    default=60,
+    show_default=True,
+    help="Solver budget (s).",
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: plans/<city>/<date>]."
+)
+@click.option(
+    "--must-go-probability",
+    type=click.FloatRange(0.001, 1),
+    default=0.10,
+    show_default=True,
+    help="P(overflow before the next possible visit) from which a bin must go.",
+)
+@click.option(
+    "--may-go-fill",
+    "may_go_fill_pct",
+    type=click.FloatRange(0, 100),
+    default=50,
+    show_default=True,
+    help="Expected fill % at the visit from which a bin may go.",
+)
+@click.option("--solver", default="ortools", show_default=True, help="Solver backend.")
+@click.option("--osrm", "osrm_url", metavar="URL", help="OSRM server for road distances (default: WASTE_OSRM_URL).")
+@click.option(
+    "--export-instance",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the day as a VRPLIB instance file.",
+)
+@click.option("--progress/--no-progress", default=True, help="Show progress on a terminal.")
+@db_option
+def plan(
+    city: str,
+    plan_date: str | None,
+    time_limit_s: float,
+    out: Path | None,
+    must_go_probability: float,
+    may_go_fill_pct: float,
+    solver: str,
+    osrm_url: str | None,
+    export_instance: Path | None,
+    progress: bool,
+    db_url: str | None,
+) -> None:
+    """Plan the day's collection: forecast every bin, choose must-go and may-go bins, route them, check the routes.
+
+    Writes plan.json, plan.geojson, selection.csv and one CSV route sheet per truck, stores the plan, and prints
+    its key figures. Must-go bins that cannot be served are listed with the reason.
+    """
+    store = store_from(db_url)
+    out_console = console()
+    ensure_city(store, city, out_console)
+    options = _options(plan_date, time_limit_s, must_go_probability, may_go_fill_pct, solver, osrm_url, db_url)
+    daily = run_plan(store, city, options, out_console, progress=progress)
+    _write(daily, store, out, export_instance, out_console)
+
+
+def ensure_city(store: Store, city: str, out: Console) -> None:
+    """Load a bundled sample city and its readings into a store that lacks it (first use)."""
+    if city in store.cities():
+        return
+    if city not in SAMPLE_CITIES:
+        return  # plan_day says clearly that the city is missing
+    out.print(f"First use of {city} in {store.url}: loading the sample city and its readings")
+    load_sample_city(store, city)
+    ingest_files(store, [sample_readings(city)])
+
+
+def _options(
+    plan_date: str | None,
+    time_limit_s: float,
+    must_go_probability: float,
+    may_go_fill_pct: float,
+    solver: str,
+    osrm_url: str | None,
+    db_url: str | None,
+) -> PlanOptions:
+    settings = load_settings({"database_url": db_url, "osrm_url": osrm_url})
+    return PlanOptions(
+        date=plan_date,
+        time_limit_s=time_limit_s,
+        rule=SelectionRule(must_go_probability=must_go_probability, may_go_min_fill_pct=may_go_fill_pct),
+        solver=solver,
+        osrm_url=settings.osrm_url,
+    )
+
+
+def run_plan(store: Store, city: str, options: PlanOptions, out: Console, *, progress: bool = True) -> DailyPlan:
+    """Plan the day with a live status line (step, elapsed time, best objective)."""
+    started = time.perf_counter()
+    live = out.status("planning", spinner="dots") if progress and out.is_terminal else None
+
+    def report(step: str, elapsed: float, best: float | None) -> None:
+        if live is None:
+            return
+        text = {"forecast": "forecasting fill levels", "matrix": "building distance matrices"}.get(step, "solving")
+        if best is not None:
+            text += f": {elapsed:.0f} of {options.time_limit_s:.0f} s, best objective {best:,.0f}"
+        live.update(f"{text} ({time.perf_counter() - started:.0f} s)")
+
+    if live is None:
+        return plan_day(store, city, options, progress=report)
+    with live:
+        return plan_day(store, city, options, progress=report)
+
+
+def _write(
+    daily: DailyPlan, store: Store, out: Path | None, export_instance: Path | None, out_console: Console
+) -> None:
+    folder = out or Path("plans") / daily.city / daily.date
+    write_plan(daily, folder)
+    figures = plan_figures(daily)
+    plan_id = store.save_plan(daily.city, daily.date, daily.result.solver, figures["cost"], plan_record(daily))
+    print_figures(daily, figures, out_console)
+    out_console.print(f"Plan {plan_id} stored in {store.url}; written to {folder}/ (plan.json, plan.geojson, routes/)")
+    if export_instance is not None:
+        export_vrplib(daily.problem, export_instance)
+        out_console.print(f"VRPLIB instance written to {export_instance}")
+
+
+def print_figures(daily: DailyPlan, figures: dict, out: Console) -> None:
+    """Print the plan's key figures, the trucks, and the must-go bins left out with the reason."""
+    table = Table(title=f"{daily.city}: collection plan for {daily.date} ({daily.timezone})", title_justify="left")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    rows = [
+        (
+            "bins must-go / may-go / in city",
+            f"{figures['bins_must_go']:,} / {figures['bins_may_go']:,} / {figures['bins_in_city']:,}",
+        ),
+        ("bins collected", f"{figures['bins_collected']:,}"),
+        ("must-go bins left at risk", f"{figures['bins_left_at_risk']:,}"),
+        ("bins without a forecast (sensor silent or stuck)", f"{figures['bins_without_forecast']:,}"),
+        ("trucks used", f"{figures['trucks_used']} of {figures['trucks_available']}"),
+        ("distance", f"{figures['distance_km']:,.1f} km"),
+        ("driving hours", f"{figures['driving_hours']:,.1f} h"),
+        ("disposal trips", f"{figures['disposal_trips']}"),
+        ("waste collected", f"{figures['waste_collected_t']:,.1f} t"),
+        ("fuel (estimate)", f"{figures['fuel_l']:,.0f} L"),
+        ("CO2 (estimate)", f"{figures['co2_kg'] / 1000:,.2f} t"),
+        ("cost", f"{figures['cost']:,.0f} {figures['currency']}"),
+        ("solver", f"{daily.result.solver}, {daily.result.runtime_s:.0f} s"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    out.print(table)
+    if daily.result.unserved:
+        out.print(f"Must-go bins not served ({len(daily.result.unserved)}):")
+        for item in daily.result.unserved[:20]:
+            out.print(f"  {item.describe(daily.problem)}")
+        if len(daily.result.unserved) > 20:
+            out.print(f"  ... and {len(daily.result.unserved) - 20} more (see plan.json)")
