@@ -13,11 +13,14 @@ from routing.plan import DailyPlan, PlanOptions, plan_day
 from routing.plan_outputs import plan_figures, plan_record, write_plan
 from routing.selection import SelectionRule
 from routing.vrplib import export_vrplib
-from waste.commands._options import console, db_option, store_from
+from waste.commands._options import console, db_option, file_progress, store_from
+from waste.commands.ingest import print_reports
+from waste.commands.status import print_status
 from waste.ingest import ingest_files
 from waste.load import load_sample_city, sample_readings
 from waste.paths import SAMPLE_CITIES
 from waste.settings import load_settings
+from waste.status import city_status
 from waste.store import Store
 
 
@@ -180,3 +183,44 @@ def print_figures(daily: DailyPlan, figures: dict, out: Console) -> None:
             out.print(f"  {item.describe(daily.problem)}")
         if len(daily.result.unserved) > 20:
             out.print(f"  ... and {len(daily.result.unserved) - 20} more (see plan.json)")
+
+
+@click.command()
+@click.option(
+    "--city",
+    metavar="NAME",
+    default="baltimore",
+    show_default=True,
+    help=f"Bundled sample city: {', '.join(SAMPLE_CITIES)}.",
+)
+@click.option(
+    "--time-limit",
+    "time_limit_s",
+    type=click.FloatRange(min=1),
+    default=60,
+    show_default=True,
+    help="Solver budget (s).",
+)
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Plan folder [default: plans/<city>/<date>]."
+)
+@click.option("--progress/--no-progress", default=True, help="Show progress on a terminal.")
+@db_option
+def daily(city: str, time_limit_s: float, out: Path | None, progress: bool, db_url: str | None) -> None:
+    """Run the daily job on a sample city: load it, ingest its readings, print the status, plan the day.
+
+    Safe to run again: the city is reloaded, readings already stored are skipped, and a new plan is made.
+    """
+    store = store_from(db_url)
+    out_console = console()
+    loaded = load_sample_city(store, city)
+    out_console.print(
+        f"Loaded {city}: {loaded.sites} sites, {loaded.bins} bins, {loaded.vehicles} trucks ({store.url})"
+    )
+    with file_progress(f"ingesting {city} readings", enabled=progress) as update:
+        reports = ingest_files(store, [sample_readings(city)], progress=update)
+    print_reports(reports)
+    print_status(city_status(store, city), out_console)
+    options = _options(None, time_limit_s, 0.10, 50.0, "ortools", None, db_url)
+    plan_of_day = run_plan(store, city, options, out_console, progress=progress)
+    _write(plan_of_day, store, out, None, out_console)

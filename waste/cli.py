@@ -16,10 +16,7 @@ from waste.errors import WasteError
 
 #: Subcommand name -> (import path of the click command, one-line purpose shown by ``waste --help``).
 COMMANDS: dict[str, tuple[str, str]] = {
-    "daily": (
-        "waste.commands.daily:daily",
-        "Run the daily job on a city: load, ingest, report fleet status.",
-    ),
+    "daily": ("routing.cli:daily", "Run the daily job on a sample city: load, ingest, status, plan the day."),
     "load": ("waste.commands.load:load", "Load a city's sites, bins and fleet into the store."),
     "ingest": ("waste.commands.ingest:ingest", "Ingest sensor readings (CSV, JSON lines, LoRaWAN uplinks)."),
     "listen": ("waste.commands.listen:listen", "Ingest LoRaWAN uplinks live from an MQTT broker."),

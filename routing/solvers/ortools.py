@@ -109,6 +109,7 @@ def solve(
     first.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     first.solution_limit = 1
     assignment = routing.SolveWithParameters(first)
+    model.first_solution_cut_short = time.perf_counter() - t0 >= 0.98 * time_limit_s
     if assignment is not None:
         # Phase 2: drop unloadings of an empty truck (insertion parks spare copies), then guided local search.
         cleaned = routing.ReadAssignmentFromRoutes(model.routes_without_idle_unloading(assignment), True)
@@ -160,6 +161,8 @@ class _Model:
         self.problem = p = problem
         self.vehicles = p.vehicles()
         self.set_aside: dict[int, tuple[str, str]] = {}
+        #: Whether the budget ran out while the first solution was still being built.
+        self.first_solution_cut_short = False
         stops = []
         for i in range(p.num_stops):
             reason = unservable_reason(p, i)
@@ -413,10 +416,13 @@ class _Model:
 
     def _unserved(self, served: set[int]) -> list[Unserved]:
         out = []
+        # A stop left out because the budget ran out before the first solution was complete is not the fleet's
+        # fault: say so, so that the dispatcher gives the solver more time rather than more trucks.
+        default = ("time_limit", "") if self.first_solution_cut_short else ("fleet", "")
         for i, s in enumerate(self.problem.stops):
             if not s.mandatory or i in served:
                 continue
-            reason, detail = self.set_aside.get(i, ("fleet", ""))
+            reason, detail = self.set_aside.get(i, default)
             out.append(Unserved(i, reason, detail))
         return out
 

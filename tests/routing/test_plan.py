@@ -148,3 +148,16 @@ def test_plan_without_readings_is_a_clear_error(tiny_sqlite_store: Store) -> Non
     result = CliRunner().invoke(cli, ["plan", "--city", "tiny", "--db", str(tiny_sqlite_store.engine.url)])
     assert result.exit_code == 1
     assert "no readings" in result.output
+
+
+def test_bins_left_out_for_lack_of_time_say_so() -> None:
+    """When the budget ends before the first solution is complete, left-out bins blame the time, not the fleet."""
+    from routing.solvers import solve
+    from tests.routing.builders import problem, truck
+
+    rng = np.random.default_rng(0)
+    points = [(float(x), float(y)) for x, y in rng.uniform(-3000, 3000, size=(400, 2))]
+    day = problem(points, vehicle_types=(truck(count=20, capacity_kg=50_000, capacity_m3=500),))
+    result = solve(day, time_limit_s=0.01)
+    assert result.unserved
+    assert {u.reason for u in result.unserved} == {"time_limit"}
