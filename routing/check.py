@@ -18,7 +18,8 @@ check              rule
 ``ends_empty``     nothing on board when the truck returns to its depot
 ``reported_load``  the load reported after each visit is the load recomputed
 ``schedule``       arrival no earlier than the previous departure plus driving (and the break, when taken
-                   on that leg); service starts no earlier than arrival and lasts its service time
+                   on that leg); service starts no earlier than arrival and lasts its service time; a trip
+                   leaves the depot or its disposal site no earlier than the release time of any stop on it
 ``time_window``    a stop's service starts within its window
 ``disposal_hours`` an unloading starts after the site opens and ends by its closing
 ``shift``          departure and return within the shift and the depots' hours
@@ -255,6 +256,7 @@ def _times(problem: Problem, r: int, route: Route, out: list[Violation]) -> None
             if v.start_s < d.opens_s or v.start_s + d.unload_s > d.closes_s:
                 text = f"unloads at {d.id} from {v.start_s} s, open [{d.opens_s}, {d.closes_s}]"
                 out.append(Violation("disposal_hours", text, r, i))
+    _release(problem, r, route, out)
     start, end = problem.depots[visits[0].index], problem.depots[visits[-1].index]
     earliest = max(vt.shift_start_s, start.opens_s)
     latest = min(vt.shift_end_s, end.closes_s)
@@ -264,6 +266,19 @@ def _times(problem: Problem, r: int, route: Route, out: list[Violation]) -> None
     duration = visits[-1].arrival_s - visits[0].departure_s
     if vt.max_duration_s is not None and duration > vt.max_duration_s:
         out.append(Violation("max_duration", f"{duration} s > {vt.max_duration_s} s", r))
+
+
+def _release(problem: Problem, r: int, route: Route, out: list[Violation]) -> None:
+    """A trip (from the depot or an unloading to the next unloading) leaves after its stops' release times."""
+    leave = route.visits[0].departure_s
+    for i, v in enumerate(route.visits):
+        if v.kind == "stop":
+            s = problem.stops[v.index]
+            if s.release_s > leave:
+                text = f"{s.id} released at {s.release_s} s, its trip left at {leave} s"
+                out.append(Violation("schedule", text, r, i))
+        elif v.kind == "disposal":
+            leave = v.departure_s
 
 
 def _limits(problem: Problem, r: int, route: Route, out: list[Violation]) -> None:

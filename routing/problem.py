@@ -83,6 +83,10 @@ class Stop:
         Cost of leaving an optional bin for another day (currency); ignored for a mandatory one.
     compaction_ratio
         How many times the bin itself packs its waste (1 for a plain bin, about 5 for a solar compactor).
+    release_s
+        Earliest departure (s from midnight) of the trip that serves the stop, from the depot or from the disposal
+        site of the unloading before it; 0 for none. Collection days never need it; the multi-trip benchmark family
+        (goods ready at the depot at a release time) does.
     """
 
     id: str
@@ -96,6 +100,7 @@ class Stop:
     mandatory: bool = True
     penalty: float = 0.0
     compaction_ratio: float = 1.0
+    release_s: int = 0
 
     def __post_init__(self) -> None:
         if self.weight_kg < 0 or self.volume_m3 < 0 or not (math.isfinite(self.weight_kg + self.volume_m3)):
@@ -111,6 +116,9 @@ class Stop:
             msg = f"stop {self.id}: compaction_ratio={self.compaction_ratio} must be >= 1"
             raise ValueError(msg)
         _check_window(f"stop {self.id}", self.tw_start_s, self.tw_end_s)
+        if not 0 <= self.release_s <= HORIZON_S:
+            msg = f"stop {self.id}: release_s={self.release_s} must be within [0, {HORIZON_S}]"
+            raise ValueError(msg)
 
 
 @dataclass(frozen=True, slots=True)

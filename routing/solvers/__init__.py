@@ -7,6 +7,12 @@ Every backend is a callable with the signature of :class:`Solver`::
 It returns the best solution found within the time limit, never raises because a must-go bin cannot be served (it
 reports the bin in :attr:`Result.unserved` with a reason and routes the rest), and leaves checking to
 :func:`routing.check.check`. Backends register under a name (:func:`register`); :func:`solve` runs one by name.
+
+Built in: ``ortools`` (the default), ``pyvrp`` and ``vroom`` (optional extras, imported on first use). Other packages
+add backends through the entry-point group ``waste.solvers``: the entry point names the backend and loads a callable
+with the :class:`Solver` signature, which may carry a ``supports(problem) -> str | None`` attribute (see
+:func:`supports`). A backend declares the problem features it models (:mod:`routing.solvers.features`) and
+:func:`supports` says why it cannot take a problem, so that no backend solves a simpler problem than asked.
 """
 
 from __future__ import annotations
@@ -87,17 +93,38 @@ class Solver(Protocol):
 
 
 #: Backends by name: a module path and attribute, imported on first use so that optional backends cost nothing.
-_REGISTRY: dict[str, str | Solver] = {"ortools": "routing.solvers.ortools:solve"}
+_REGISTRY: dict[str, str | Solver] = {
+    "ortools": "routing.solvers.ortools:solve",
+    "pyvrp": "routing.solvers.pyvrp:solve",
+    "vroom": "routing.solvers.vroom:solve",
+}
+#: Feature checks of the built-in backends, importable without the backends' libraries.
+_SUPPORTS: dict[str, str] = {
+    "ortools": "routing.solvers.features:ortools_supports",
+    "pyvrp": "routing.solvers.pyvrp:supports",
+    "vroom": "routing.solvers.vroom:supports",
+}
+#: Entry-point group through which other packages add backends.
+ENTRY_POINT_GROUP = "waste.solvers"
+#: The backend ``waste plan`` uses unless told otherwise.
+DEFAULT_SOLVER = "ortools"
+
+
+def _entry_points() -> dict[str, object]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=ENTRY_POINT_GROUP)}
 
 
 def register(name: str, solver: Solver | str) -> None:
     """Make ``solver`` (a callable, or ``"module:attribute"`` imported on first use) available as ``name``."""
     _REGISTRY[name] = solver
+    _SUPPORTS.pop(name, None)
 
 
 def available() -> list[str]:
-    """Names of the registered backends."""
-    return sorted(_REGISTRY)
+    """Names of the registered backends, those of installed plugins included."""
+    return sorted(set(_REGISTRY) | set(_entry_points()))
 
 
 def get(name: str) -> Solver:
@@ -108,16 +135,31 @@ def get(name: str) -> Solver:
     KeyError
         When no backend has that name.
     """
-    try:
-        entry = _REGISTRY[name]
-    except KeyError:
-        msg = f"unknown solver {name!r}; available: {', '.join(available())}"
-        raise KeyError(msg) from None
+    if name not in _REGISTRY:
+        plugin = _entry_points().get(name)
+        if plugin is None:
+            msg = f"unknown solver {name!r}; available: {', '.join(available())}"
+            raise KeyError(msg)
+        _REGISTRY[name] = plugin.load()  # type: ignore[attr-defined]
+    entry = _REGISTRY[name]
     if isinstance(entry, str):
         module, attribute = entry.split(":")
         entry = getattr(importlib.import_module(module), attribute)
         _REGISTRY[name] = entry
     return entry
+
+
+def supports(name: str, problem: Problem) -> str | None:
+    """Why the backend called ``name`` cannot model ``problem``, or ``None`` when it can.
+
+    Built-in backends answer without importing their solver library; a plugin answers through a ``supports``
+    attribute of its callable, and is trusted to model everything when it has none.
+    """
+    if name in _SUPPORTS:
+        module, attribute = _SUPPORTS[name].split(":")
+        return getattr(importlib.import_module(module), attribute)(problem)
+    check = getattr(get(name), "supports", None)
+    return check(problem) if callable(check) else None
 
 
 def solve(
@@ -149,4 +191,16 @@ def solve(
     return get(solver)(problem, time_limit_s=time_limit_s, seed=seed, progress=progress)
 
 
-__all__ = ["DEFAULT_TIME_LIMIT_S", "ProgressCallback", "Result", "Solver", "available", "get", "register", "solve"]
+__all__ = [
+    "DEFAULT_SOLVER",
+    "DEFAULT_TIME_LIMIT_S",
+    "ENTRY_POINT_GROUP",
+    "ProgressCallback",
+    "Result",
+    "Solver",
+    "available",
+    "get",
+    "register",
+    "solve",
+    "supports",
+]

@@ -1,0 +1,1 @@
+"""Solver benchmarks: standard VRPLIB families and our city days, equal budgets, independent checking, reports."""
