@@ -224,13 +224,25 @@ class _Model:
         return access, stream_dims
 
     def _copies(self, vehicles: list[int]) -> int:
+        """Copies of a disposal site for ``vehicles``: the unloadings the day needs, with a margin.
+
+        The trips are counted for the fleet as it is mixed: each truck's trip clears the share of the day's waste
+        its payload or body holds (whichever fills first), and the trucks take trips in proportion to their
+        numbers. Counting every trip at the smallest truck's size instead can multiply the copies, and with them
+        the model, several times over when a few small vans share a site with large packers.
+        """
         p = self.problem
-        types = {self.vehicles[v][0] for v in vehicles}
+        counts: dict[int, int] = {}
+        for v in vehicles:
+            counts[self.vehicles[v][0]] = counts.get(self.vehicles[v][0], 0) + 1
         kg = sum(p.stops[i].weight_kg for i in self.stops)
-        m3 = max((sum(p.vehicle_types[t].truck_volume_m3(p.stops[i]) for i in self.stops) for t in types), default=0)
-        min_kg = min(p.vehicle_types[t].capacity_kg for t in types)
-        min_m3 = min(p.vehicle_types[t].capacity_m3 for t in types)
-        trips = max(kg / min_kg, m3 / min_m3) if math.isfinite(min_kg + min_m3) else 0
+        share_per_trip = 0.0
+        for t, n in counts.items():
+            vt = p.vehicle_types[t]
+            m3 = sum(vt.truck_volume_m3(p.stops[i]) for i in self.stops)
+            shares = [vt.capacity_kg / kg if kg > 0 else math.inf, vt.capacity_m3 / m3 if m3 > 0 else math.inf]
+            share_per_trip += n / len(vehicles) * min(shares)
+        trips = 1.0 / share_per_trip if 0 < share_per_trip < math.inf else 0.0
         return math.ceil(1.25 * max(len(vehicles), trips)) + 2
 
     def _service(self) -> np.ndarray:
