@@ -19,6 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from routing.check import assert_feasible
+from routing.decompose import DEFAULT_MAX_STOPS, solve_in_sectors
 from routing.frames import hhmm_to_s
 from routing.matrix import DEFAULT_CACHE_DIR, build_matrices
 from routing.problem import Problem
@@ -51,6 +52,9 @@ class PlanOptions:
         OSRM server for road distances, or ``None`` for straight-line estimates.
     cache_dir
         Where matrices are cached.
+    sector_stops
+        A day with more bins than this is solved in sectors of at most this many, in parallel
+        (:mod:`routing.decompose`).
     """
 
     date: str | None = None
@@ -60,6 +64,7 @@ class PlanOptions:
     seed: int = 0
     osrm_url: str | None = None
     cache_dir: Path = DEFAULT_CACHE_DIR
+    sector_stops: int = DEFAULT_MAX_STOPS
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,12 +163,15 @@ def plan_day(
     timings["matrix"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    result = solve(
+    solver = solve_in_sectors if problem.num_stops > options.sector_stops else solve
+    extra = {"max_stops": options.sector_stops} if solver is solve_in_sectors else {}
+    result = solver(
         problem,
         solver=options.solver,
         time_limit_s=options.time_limit_s,
         seed=options.seed,
         progress=lambda elapsed, best: report("solve", elapsed, best),
+        **extra,
     )
     timings["solve"] = time.perf_counter() - clock
 

@@ -161,3 +161,13 @@ def test_bins_left_out_for_lack_of_time_say_so() -> None:
     result = solve(day, time_limit_s=0.01)
     assert result.unserved
     assert {u.reason for u in result.unserved} == {"time_limit"}
+
+
+def test_plan_day_in_sectors(tiny_sqlite_store: Store, tmp_path: Path) -> None:
+    """A day larger than the sector size is solved in sectors, and the merged plan still passes the checker."""
+    _ingest(tiny_sqlite_store, _readings())
+    options = PlanOptions(time_limit_s=2, cache_dir=tmp_path / "cache", sector_stops=1)
+    plan = plan_day(tiny_sqlite_store, "tiny", options)
+    assert "sectors" in plan.result.solver
+    assert check(plan.problem, plan.result.solution) == []
+    assert "B1" in {plan.problem.stops[i].id for i in plan.result.solution.served()}
