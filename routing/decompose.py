@@ -37,6 +37,8 @@ from routing.solvers import ProgressCallback, Result, solve
 #: Largest sector (stops). On the Santa Cruz sample day (2,983 bins, 60 s on 2 cores) sectors of 300 served
 #: 2,188 bins, of 200 2,046, of 600 about 1,400 and of 1,000 1,849; one whole model found no solution at all.
 DEFAULT_MAX_STOPS = 300
+#: Wall-clock seconds set aside for starting the worker processes.
+STARTUP_S = 4.0
 #: How much more waste than its payload share a sector may take (fraction).
 BALANCE_SLACK = 0.10
 
@@ -256,9 +258,9 @@ def solve_in_sectors(
     sectors = split(problem, max_stops)
     cores = workers or os.cpu_count() or 1
     total = sum(s.problem.num_stops for s in sectors)
-    budgets = [
-        min(time_limit_s, time_limit_s * min(cores, len(sectors)) * s.problem.num_stops / total) for s in sectors
-    ]
+    # Starting worker processes and building each sector's model take a few seconds of the wall-clock budget.
+    usable_s = max(time_limit_s - STARTUP_S, 0.5 * time_limit_s)
+    budgets = [min(usable_s, usable_s * min(cores, len(sectors)) * s.problem.num_stops / total) for s in sectors]
     results: list[Result | None] = [None] * len(sectors)
     done = 0.0
     # Spawned workers: forking a process that already runs threads (OR-Tools, BLAS) can deadlock.

@@ -26,7 +26,7 @@ REASONS: dict[str, str] = {
     "capacity": "its waste alone exceeds the capacity of every truck that may collect it",
     "time_window": "its collection window cannot be reached within any compatible truck's shift",
     "shift_length": "a round trip to it (depot, bin, disposal site, depot) is longer than any compatible shift",
-    "fleet": "the fleet has no time or capacity left for it today",
+    "fleet": "no truck had time or room for it in the routes found within the time limit",
     "time_limit": "the solver's time ran out before it could place it: give it more time (--time-limit)",
 }
 
