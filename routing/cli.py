@@ -23,11 +23,7 @@ from waste.settings import load_settings
 from waste.status import city_status
 from waste.store import Store
 
-
-@click.command()
-@click.option("--city", metavar="NAME", required=True, help="City in the store; a sample city is loaded if missing.")
-@click.option("--date", "plan_date", metavar="YYYY-MM-DD", help="Local date to plan (default: the next shift).")
-@click.option(
+time_limit_option = click.option(
     "--time-limit",
     "time_limit_s",
     type=click.FloatRange(min=1),
@@ -35,9 +31,16 @@ from waste.store import Store
     show_default=True,
     help="Solver budget (s).",
 )
-@click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), help="Output folder [default: plans/<city>/<date>]."
+out_option = click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Plan folder [default: plans/<city>/<date>]."
 )
+
+
+@click.command()
+@click.option("--city", metavar="NAME", required=True, help="City in the store; a sample city is loaded if missing.")
+@click.option("--date", "plan_date", metavar="YYYY-MM-DD", help="Local date to plan (default: the next shift).")
+@time_limit_option
+@out_option
 @click.option(
     "--must-go-probability",
     type=click.FloatRange(0.001, 1),
@@ -193,17 +196,8 @@ def print_figures(daily: DailyPlan, figures: dict, out: Console) -> None:
     show_default=True,
     help=f"Bundled sample city: {', '.join(SAMPLE_CITIES)}.",
 )
-@click.option(
-    "--time-limit",
-    "time_limit_s",
-    type=click.FloatRange(min=1),
-    default=60,
-    show_default=True,
-    help="Solver budget (s).",
-)
-@click.option(
-    "--out", type=click.Path(file_okay=False, path_type=Path), help="Plan folder [default: plans/<city>/<date>]."
-)
+@time_limit_option
+@out_option
 @click.option("--progress/--no-progress", default=True, help="Show progress on a terminal.")
 @db_option
 def daily(city: str, time_limit_s: float, out: Path | None, progress: bool, db_url: str | None) -> None:
