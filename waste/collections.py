@@ -28,39 +28,35 @@ emptyings of its bin before it (0, 1, 2, ...): one fill cycle runs from one empt
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from waste.errors import InputError
+from waste.forecasting.cleaning import FLAGS, CleanArrays, CleaningConfig, clean_arrays
 from waste.forecasting.timebase import to_hours
+
+if TYPE_CHECKING:
+    from waste.store import Store
+
+__all__ = [
+    "COLLECTION_COLUMNS",
+    "FLAGS",
+    "CleanArrays",
+    "CleanResult",
+    "CleaningConfig",
+    "clean_arrays",
+    "clean_readings",
+    "collection_history",
+    "detect_emptyings",
+    "match_emptyings",
+    "record_emptyings",
+    "save_emptyings",
+]
 
 #: Columns of an emptyings (collections) table, as the store keeps them.
 COLLECTION_COLUMNS: tuple[str, ...] = ("bin_id", "ts", "fill_before_pct", "fill_after_pct", "kind")
-#: Values of the ``flag`` column of :attr:`CleanResult.readings`.
-FLAGS: tuple[str, ...] = ("ok", "spike", "dip", "stuck")
-
-
-@dataclass(frozen=True, slots=True)
-class CleaningConfig:
-    """Settings of :func:`clean_readings`; fill levels in %, durations in hours."""
-
-    spike_pct: float = 15.0
-    spike_window_h: float = 12.0
-    min_drop_pct: float = 20.0
-    full_after_pct: float = 15.0
-    partial_max_ratio: float = 0.5
-    compactor_after_pct: float = 30.0
-    confirm_readings: int = 2
-    confirm_h: float = 12.0
-    stuck_min_readings: int = 24
-    stuck_h: float = 14 * 24.0
-
-    def __post_init__(self) -> None:
-        for name in ("spike_pct", "min_drop_pct", "spike_window_h", "confirm_h", "stuck_h"):
-            if getattr(self, name) <= 0:
-                msg = f"{name} must be > 0, got {getattr(self, name)!r}"
-                raise ValueError(msg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +70,8 @@ class CleanResult:
         and ``cycle`` (emptyings of the bin before this reading).
     emptyings
         One row per detected emptying: ``bin_id``, ``ts`` (first reading after the fall), ``ts_before`` (last
-        reading before it), ``fill_before_pct``, ``fill_after_pct``, ``kind`` (``"full"`` or ``"partial"``).
+        reading before it), ``fill_before_pct``, ``fill_after_pct``, ``kind`` (``"full"`` or ``"partial"``),
+        ``confirmed`` (see :class:`CleanArrays`: only confirmed emptyings are stored).
     duplicates
         Number of readings dropped because another reading of the same bin had the same time.
     """
@@ -111,106 +108,6 @@ def _prepare(readings: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return frame, n - len(frame)
 
 
-def _neighbour(values: np.ndarray, same: np.ndarray, step: int, fill: float) -> np.ndarray:
-    """``values`` shifted by ``step`` (+1 = next, -1 = previous) where ``same`` says it is the same bin."""
-    out = np.full(values.shape, fill, dtype=float)
-    if step > 0:
-        out[:-step] = np.where(same[:-step], values[step:], fill)
-    else:
-        out[-step:] = np.where(same[-step:], values[:step], fill)
-    return out
-
-
-def _flag_spikes(codes: np.ndarray, t: np.ndarray, x: np.ndarray, keep: np.ndarray, cfg: CleaningConfig) -> None:
-    """Flag spikes and dips among the readings still marked ``keep`` (updated in place)."""
-    for _ in range(2):
-        idx = np.flatnonzero(keep)
-        if idx.size < 3:
-            return
-        c, tt, xx = codes[idx], t[idx], x[idx]
-        same_prev = np.r_[False, c[1:] == c[:-1]]
-        same_next = np.r_[c[1:] == c[:-1], False]
-        xp = _neighbour(xx, same_prev, -1, np.nan)
-        xn = _neighbour(xx, same_next, 1, np.nan)
-        tp = _neighbour(tt, same_prev, -1, np.nan)
-        tn = _neighbour(tt, same_next, 1, np.nan)
-        d1, d2 = xx - xp, xx - xn
-        with np.errstate(invalid="ignore"):
-            spike = (
-                (np.abs(d1) > cfg.spike_pct)
-                & (np.abs(d2) > cfg.spike_pct)
-                & (np.sign(d1) == np.sign(d2))
-                & (np.abs(xn - xp) <= cfg.spike_pct)
-                & (tn - tp <= cfg.spike_window_h)
-            )
-        if not spike.any():
-            return
-        keep[idx[spike]] = False
-
-
-def _find_emptyings(
-    codes: np.ndarray,
-    t: np.ndarray,
-    x: np.ndarray,
-    keep: np.ndarray,
-    compactor: np.ndarray,
-    cfg: CleaningConfig,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Emptyings among kept readings: (index of last reading before, index of first after, dip mask to drop)."""
-    idx = np.flatnonzero(keep)
-    c, tt, xx = codes[idx], t[idx], x[idx]
-    n = idx.size
-    same_prev = np.r_[False, c[1:] == c[:-1]]
-    drop = np.zeros(n, dtype=bool)
-    drop[1:] = same_prev[1:] & (xx[:-1] - xx[1:] >= cfg.min_drop_pct)
-    # consecutive falling steps form one event: from the reading before the first to the reading after the last
-    start = drop & ~np.r_[False, drop[:-1]]
-    end = drop & ~np.r_[drop[1:], False]
-    first_after = np.flatnonzero(end)
-    last_before = np.flatnonzero(start) - 1
-    before, after = xx[last_before], xx[first_after]
-    fall = before - after
-    # a fall that comes back within the next readings is a dip, not an emptying
-    reverted = np.zeros(first_after.size, dtype=bool)
-    for k in range(1, cfg.confirm_readings + 1):
-        j = first_after + k
-        ok = j < n
-        jj = np.where(ok, j, 0)
-        ok &= (c[jj] == c[first_after]) & (tt[jj] - tt[first_after] <= cfg.confirm_h)
-        reverted |= ok & (xx[jj] >= before - fall / 2.0)
-    pressed = compactor[c[first_after]] & (after > cfg.compactor_after_pct)
-    # a partial emptying leaves at most half of what was there; smaller falls at high levels are settling or noise
-    pressed |= (after > cfg.full_after_pct) & (after > cfg.partial_max_ratio * before)
-    dip_mask = np.zeros(idx.size, dtype=bool)
-    if reverted.any():
-        # flag every reading of the reverted fall (from the first low one to the event's end) as a dip
-        marks = np.zeros(n + 1, dtype=int)
-        np.add.at(marks, last_before[reverted] + 1, 1)
-        np.add.at(marks, first_after[reverted] + 1, -1)
-        dip_mask = np.cumsum(marks[:-1]) > 0
-    real = ~reverted & ~pressed
-    dips = np.zeros(codes.size, dtype=bool)
-    dips[idx[dip_mask]] = True
-    return idx[last_before[real]], idx[first_after[real]], dips
-
-
-def _flag_stuck(codes: np.ndarray, t: np.ndarray, x: np.ndarray, keep: np.ndarray, cfg: CleaningConfig) -> None:
-    """Flag the repeats of a value held for ``stuck_h`` hours or more (in place on ``keep``)."""
-    idx = np.flatnonzero(keep)
-    if idx.size == 0:
-        return
-    c, tt, xx = codes[idx], t[idx], x[idx]
-    new_run = np.r_[True, (c[1:] != c[:-1]) | (xx[1:] != xx[:-1])]
-    run = np.cumsum(new_run) - 1
-    first = np.flatnonzero(new_run)
-    last = np.r_[first[1:] - 1, idx.size - 1]
-    length = last - first + 1
-    duration = tt[last] - tt[first]
-    stuck_run = (length >= cfg.stuck_min_readings) & (duration >= cfg.stuck_h)
-    stuck = stuck_run[run] & ~new_run
-    keep[idx[stuck]] = False
-
-
 def _compactors(frame: pd.DataFrame, bin_codes: pd.Index, bins: pd.DataFrame | None) -> np.ndarray:
     if bins is None or "kind" not in bins.columns:
         return np.zeros(len(bin_codes), dtype=bool)
@@ -239,7 +136,8 @@ def clean_readings(
     Returns
     -------
     CleanResult
-        The flagged readings with their fill ``cycle`` and the emptyings found.
+        The flagged readings with their fill ``cycle`` and the emptyings found (with ``confirmed``, see
+        :class:`CleanArrays`).
 
     Raises
     ------
@@ -251,32 +149,21 @@ def clean_readings(
     codes, uniques = pd.factorize(frame["bin_id"], sort=True)
     t = to_hours(frame["ts"])
     x = frame["fill_pct"].to_numpy(dtype=float)
-    keep = np.ones(len(frame), dtype=bool)
-    _flag_spikes(codes, t, x, keep, cfg)
-    spikes = ~keep.copy()
-    before, after, dips = _find_emptyings(codes, t, x, keep, _compactors(frame, uniques, bins), cfg)
-    keep &= ~dips
-    _flag_stuck(codes, t, x, keep, cfg)
-    flag = np.full(len(frame), "ok", dtype=object)
-    flag[~keep] = "stuck"
-    flag[dips] = "dip"
-    flag[spikes] = "spike"
-    # cycle = emptyings of the bin so far: +1 from each first-reading-after-a-fall on
-    step = np.zeros(len(frame), dtype=np.int64)
-    step[after] = 1
-    total = np.cumsum(step)
-    first_of_bin = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1] if len(frame) else np.array([], int)
-    offset = np.repeat(total[first_of_bin] - step[first_of_bin], np.diff(np.r_[first_of_bin, len(frame)]))
-    out = frame.assign(flag=pd.Series(flag, dtype=str).to_numpy(), cycle=total - offset)
+    res = clean_arrays(codes, t, x, _compactors(frame, uniques, bins), cfg)
+    flags = np.asarray(FLAGS, dtype=object)[res.flag]
+    out = frame.assign(flag=pd.Series(flags, dtype=str).to_numpy(), cycle=res.cycle.astype(np.int64))
+    after, before = res.after, res.before
     after_pct = x[after]
+    ts = frame["ts"].array  # index the timezone-aware array: to_numpy() would box every timestamp
     emptyings = pd.DataFrame(
         {
             "bin_id": frame["bin_id"].to_numpy()[after],
-            "ts": frame["ts"].to_numpy()[after],
-            "ts_before": frame["ts"].to_numpy()[before],
+            "ts": ts[after],
+            "ts_before": ts[before],
             "fill_before_pct": x[before],
             "fill_after_pct": after_pct,
             "kind": np.where(after_pct <= cfg.full_after_pct, "full", "partial"),
+            "confirmed": res.confirmed,
         }
     )
     for col in ("ts", "ts_before"):
@@ -292,6 +179,28 @@ def detect_emptyings(
     See :func:`clean_readings` for the parameters and the rules.
     """
     return clean_readings(readings, bins, config).emptyings.loc[:, list(COLLECTION_COLUMNS)]
+
+
+def save_emptyings(store: Store, emptyings: pd.DataFrame) -> int:
+    """Store the confirmed emptyings of :attr:`CleanResult.emptyings` in ``store``; return how many were new.
+
+    Idempotent: the store keys collections by (bin, time of the first reading after the fall), so running the
+    detection again over overlapping windows stores nothing twice. A fall too recent to have been tested as a
+    dip (``confirmed`` false) is left for a later run, so that a sensor glitch at the end of the series never
+    becomes a stored collection.
+    """
+    if "confirmed" in emptyings.columns:
+        emptyings = emptyings[emptyings["confirmed"].to_numpy(dtype=bool)]
+    if emptyings.empty:
+        return 0
+    return store.save_collections(emptyings.loc[:, list(COLLECTION_COLUMNS)])
+
+
+def record_emptyings(
+    store: Store, readings: pd.DataFrame, bins: pd.DataFrame | None = None, config: CleaningConfig | None = None
+) -> int:
+    """Detect the emptyings in ``readings`` and store the confirmed ones (:func:`save_emptyings`); new count."""
+    return save_emptyings(store, clean_readings(readings, bins, config).emptyings)
 
 
 def collection_history(emptyings: pd.DataFrame) -> pd.DataFrame:

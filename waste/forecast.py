@@ -17,8 +17,9 @@ Thresholds are 100 % unless the bins table has ``threshold_pct`` or a mapping by
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,11 +37,13 @@ __all__ = [
     "FillModel",
     "FillRateModel",
     "ForecastConfig",
+    "ForecastRun",
     "LastValue",
     "LinearCycle",
     "SeasonalNaive",
     "fill_curve",
     "forecast_bins",
+    "run_forecast",
 ]
 
 #: Columns of :func:`forecast_bins`' table (fill in %, times UTC, durations in hours).
@@ -84,29 +87,201 @@ class ForecastConfig:
             raise ValueError(msg)
 
 
-def _prepare(
+def _window(
     readings: pd.DataFrame, bins: pd.DataFrame | None, at: pd.Timestamp | None, cfg: ForecastConfig
-) -> tuple[Panel, pd.DataFrame, float]:
+) -> tuple[pd.DataFrame, float]:
+    """The readings the model learns from (``history_days`` up to ``at``) and ``at`` in hours."""
     if readings.empty and (bins is None or bins.empty):
         raise InputError("no readings and no bins to forecast")
     ts = readings["ts"]
     at_ts = pd.Timestamp(at) if at is not None else (ts.max() if len(ts) else pd.Timestamp.now(tz="UTC"))
     at_ts = at_ts.tz_localize("UTC") if at_ts.tzinfo is None else at_ts.tz_convert("UTC")
     window = readings[(ts <= at_ts) & (ts > at_ts - pd.Timedelta(days=cfg.history_days))]
-    result = clean_readings(window, bins, cfg.cleaning)
-    ids = set(result.readings["bin_id"].astype(str))
+    return window, float(to_hours(at_ts))
+
+
+def bin_ids_of(window: pd.DataFrame, bins: pd.DataFrame | None) -> list[str]:
+    """Every bin forecast from ``window``: those with a fill reading and those of the bins table, sorted."""
+    ids = set(window.loc[window["fill_pct"].notna(), "bin_id"].astype(str))
     if bins is not None:
         ids |= set(bins["bin_id"].astype(str))
-    panel = build_panel(
-        result.clean, bins, group_columns=cfg.group_columns, thresholds=cfg.thresholds, bin_ids=sorted(ids)
+    return sorted(ids)
+
+
+@dataclass(slots=True)
+class Part:
+    """The bins of one partition (whole groups of similar bins) between the stages of a fit.
+
+    A local run is one part holding every bin; :mod:`waste.forecasting.partitioned` runs several on Dask
+    workers. Each stage returns what the next needs, so that a scheduler may move the part between workers.
+    """
+
+    panel: Panel
+    last: pd.DataFrame
+    emptyings: pd.DataFrame
+    model: FillModel
+    at_h: float
+    config: ForecastConfig
+
+    @classmethod
+    def build(
+        cls,
+        window: pd.DataFrame,
+        bins: pd.DataFrame | None,
+        at_h: float,
+        config: ForecastConfig,
+        model: FillModel | None = None,
+        groups: Mapping[str, int] | None = None,
+        groups_total: int = 0,
+    ) -> Part:
+        """Clean the partition's readings and pack its panel (groups numbered over all partitions if given)."""
+        result = clean_readings(window, bins, config.cleaning)
+        panel = build_panel(
+            result.clean,
+            bins,
+            group_columns=config.group_columns,
+            thresholds=config.thresholds,
+            bin_ids=bin_ids_of(window, bins),
+            groups=groups,
+            groups_total=groups_total,
+        )
+        last = result.readings.groupby("bin_id", sort=True).tail(1).set_index("bin_id")
+        return cls(panel, last, result.emptyings, model if model is not None else FillRateModel(), at_h, config)
+
+    def stats(self) -> dict[str, np.ndarray]:
+        """Stage 1: the per-group sums the model pools over."""
+        return self.model.pooled_stats(self.panel)
+
+    def fit_local(self, pooled: dict[str, np.ndarray]) -> tuple[Part, np.ndarray]:
+        """Stage 2: fit with the pooled sums of all parts; returns the part and its error histogram."""
+        return self, self.model.fit_local(self.panel, pooled)
+
+    def finish(self, histogram: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Stage 3: calibrate with all parts' error histogram; returns (unsorted forecast table, emptyings)."""
+        self.model.fit_finish(histogram)
+        return _table(self.panel, self.model, self.last, self.at_h, self.config), self.emptyings
+
+
+def _table(panel: Panel, fitted: FillModel, last: pd.DataFrame, at_h: float, cfg: ForecastConfig) -> pd.DataFrame:
+    """One row per bin of ``panel`` in bin order (see :func:`forecast_bins`)."""
+    origin = panel.last_at(at_h)
+    step = np.nan_to_num(panel.median_step_h(), nan=24.0)
+    silent_after = (
+        np.maximum(24.0, 4.0 * step) if cfg.silent_after_h is None else np.full(step.shape, cfg.silent_after_h)
     )
-    last = result.readings.groupby("bin_id", sort=True).tail(1).set_index("bin_id")
-    return panel, last, float(to_hours(at_ts))
+    flags = last["flag"].reindex(panel.bin_ids).to_numpy(dtype=object)
+    status = np.full(panel.n_bins, "ok", dtype=object)
+    has = origin >= 0
+    status[~has] = "no_data"
+    status[has & (at_h - panel.t[np.maximum(origin, 0)] > silent_after)] = "silent"
+    status[has & (flags == "stuck")] = "stuck"
+    ok = status == "ok"
+    o = origin[ok]
+    names = ("fill_now_pct", "fill_pct", "fill_p10_pct", "fill_p90_pct", "hours_to_threshold", "p_overflow")
+    out = {name: np.full(panel.n_bins, np.nan) for name in (*names, "rate_pct_per_h")}
+    if o.size:
+        now, _ = fitted.forecast_at(o, np.full(o.size, at_h))
+        _, q = fitted.forecast_at(o, np.full(o.size, at_h + cfg.horizon_h))
+        out["fill_now_pct"][ok] = now
+        out["fill_pct"][ok], out["fill_p10_pct"][ok], out["fill_p90_pct"][ok] = q[:, _I50], q[:, _I10], q[:, _I90]
+        thr = panel.threshold_pct[ok]
+        out["p_overflow"][ok] = fitted.prob_reach(o, np.full(o.size, at_h + cfg.horizon_h), thr)
+        if isinstance(fitted, FillRateModel):
+            out["hours_to_threshold"][ok] = fitted.hours_to_reach(o, np.full(o.size, at_h), thr)
+            out["rate_pct_per_h"][ok] = fitted.rate_[panel.code[o]]
+    # a bin whose last reading is at its threshold is full now, whatever the smoothed level says
+    last_fill = last["fill_pct"].reindex(panel.bin_ids).to_numpy(dtype=float)
+    full_now = ok & (last_fill >= panel.threshold_pct)
+    out["p_overflow"][full_now] = 1.0
+    out["hours_to_threshold"][full_now] = 0.0
+    hours = out["hours_to_threshold"]
+    eta = np.where(np.isfinite(hours), at_h + np.nan_to_num(hours, posinf=0.0), np.nan)
+    frame = pd.DataFrame(
+        {
+            "bin_id": panel.bin_ids,
+            "status": status.astype(str),
+            "last_ts": last["ts"].reindex(panel.bin_ids).array,
+            "last_fill_pct": last_fill,
+            "at": from_hours(at_h),
+            "fill_now_pct": out["fill_now_pct"],
+            "horizon_h": cfg.horizon_h,
+            **{k: out[k] for k in ("fill_pct", "fill_p10_pct", "fill_p90_pct")},
+            "threshold_pct": panel.threshold_pct,
+            "hours_to_threshold": hours,
+            "threshold_ts": pd.Series(from_hours(np.nan_to_num(eta)).round("s")).where(np.isfinite(eta)),
+            "p_overflow": out["p_overflow"],
+            "rate_pct_per_h": out["rate_pct_per_h"],
+        }
+    )
+    frame["last_ts"] = pd.to_datetime(frame["last_ts"], utc=True)
+    return frame
 
 
-def _fit(panel: Panel, model: FillModel | None) -> FillModel:
-    model = model if model is not None else FillRateModel()
-    return model.fit(panel)
+def rank_forecasts(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Per-part tables as one, most at risk first (ties in bin order), bins without a forecast last."""
+    frame = pd.concat(frames, ignore_index=True) if len(frames) != 1 else frames[0]
+    frame = frame.sort_values("bin_id", kind="stable")
+    frame = frame.assign(_bad=frame["status"] != "ok").sort_values(
+        ["_bad", "p_overflow", "hours_to_threshold"], ascending=[True, False, True], kind="stable", na_position="last"
+    )
+    return frame.drop(columns="_bad").reset_index(drop=True).loc[:, list(FORECAST_COLUMNS)]
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastRun:
+    """Output of :func:`run_forecast`.
+
+    Attributes
+    ----------
+    table
+        The forecast, as :func:`forecast_bins` returns it.
+    emptyings
+        Emptyings found in the history window (schema of :attr:`waste.collections.CleanResult.emptyings`, with
+        ``confirmed``); :func:`waste.collections.save_emptyings` stores them.
+    """
+
+    table: pd.DataFrame
+    emptyings: pd.DataFrame
+
+
+def run_forecast(
+    readings: pd.DataFrame,
+    bins: pd.DataFrame | None = None,
+    *,
+    at: pd.Timestamp | str | None = None,
+    config: ForecastConfig | None = None,
+    model: Callable[[], FillModel] | None = None,
+    scheduler: str | Any | None = None,
+    partitions: int | None = None,
+) -> ForecastRun:
+    """The forecast of every bin and the emptyings found on the way, locally or over a Dask cluster.
+
+    Parameters
+    ----------
+    readings, bins, at, config
+        As for :func:`forecast_bins`.
+    model
+        Factory of an unfitted model (default :class:`FillRateModel`).
+    scheduler
+        Address of a Dask scheduler (``tcp://host:8786``) or a ``distributed.Client``: the bins are partitioned
+        by groups of similar bins over its workers (needs the ``dask`` extra). The numbers equal a local run's.
+    partitions
+        Number of partitions with a scheduler (default: twice its workers).
+    """
+    cfg = config or ForecastConfig()
+    window, at_h = _window(readings, bins, None if at is None else pd.Timestamp(at), cfg)
+    factory = model or FillRateModel
+    if scheduler is not None:
+        from waste.forecasting.partitioned import run_partitioned
+
+        tables, emptyings = run_partitioned(window, bins, at_h, cfg, factory, scheduler, partitions)
+    else:
+        part = Part.build(window, bins, at_h, cfg, factory())
+        part, histogram = part.fit_local(part.stats())
+        table, found = part.finish(histogram)
+        tables, emptyings = [table], [found]
+    found = pd.concat(emptyings, ignore_index=True) if len(emptyings) != 1 else emptyings[0]
+    return ForecastRun(rank_forecasts(tables), found.sort_values(["bin_id", "ts"], ignore_index=True))
 
 
 def forecast_bins(
@@ -142,75 +317,8 @@ def forecast_bins(
         threshold (inf when it never does); ``p_overflow`` the probability of reaching it by the horizon.
         Sorted by ``p_overflow`` (descending), then ``hours_to_threshold``; bins without a forecast last.
     """
-    cfg = config or ForecastConfig()
-    at_ts = None if at is None else pd.Timestamp(at)
-    panel, last, at_h = _prepare(readings, bins, at_ts, cfg)
-    fitted = _fit(panel, model)
-    origin = panel.last_at(at_h)
-    step = np.nan_to_num(panel.median_step_h(), nan=24.0)
-    silent_after = (
-        np.maximum(24.0, 4.0 * step) if cfg.silent_after_h is None else np.full(step.shape, cfg.silent_after_h)
-    )
-    flags = last["flag"].reindex(panel.bin_ids).to_numpy(dtype=object)
-    status = np.full(panel.n_bins, "ok", dtype=object)
-    has = origin >= 0
-    status[~has] = "no_data"
-    status[has & (at_h - panel.t[np.maximum(origin, 0)] > silent_after)] = "silent"
-    status[has & (flags == "stuck")] = "stuck"
-    ok = status == "ok"
-    o = origin[ok]
-    n = panel.n_bins
-    out = {
-        name: np.full(n, np.nan)
-        for name in (
-            "fill_now_pct",
-            "fill_pct",
-            "fill_p10_pct",
-            "fill_p90_pct",
-            "hours_to_threshold",
-            "p_overflow",
-            "rate_pct_per_h",
-        )
-    }
-    if o.size:
-        now, _ = fitted.forecast_at(o, np.full(o.size, at_h))
-        _, q = fitted.forecast_at(o, np.full(o.size, at_h + cfg.horizon_h))
-        out["fill_now_pct"][ok] = now
-        out["fill_pct"][ok], out["fill_p10_pct"][ok], out["fill_p90_pct"][ok] = q[:, _I50], q[:, _I10], q[:, _I90]
-        thr = panel.threshold_pct[ok]
-        out["p_overflow"][ok] = fitted.prob_reach(o, np.full(o.size, at_h + cfg.horizon_h), thr)
-        if isinstance(fitted, FillRateModel):
-            out["hours_to_threshold"][ok] = fitted.hours_to_reach(o, np.full(o.size, at_h), thr)
-            out["rate_pct_per_h"][ok] = fitted.rate_[panel.code[o]]
-    # a bin whose last reading is at its threshold is full now, whatever the smoothed level says
-    last_fill = last["fill_pct"].reindex(panel.bin_ids).to_numpy(dtype=float)
-    full_now = ok & (last_fill >= panel.threshold_pct)
-    out["p_overflow"][full_now] = 1.0
-    out["hours_to_threshold"][full_now] = 0.0
-    hours = out["hours_to_threshold"]
-    eta = np.where(np.isfinite(hours), at_h + np.nan_to_num(hours, posinf=0.0), np.nan)
-    frame = pd.DataFrame(
-        {
-            "bin_id": panel.bin_ids,
-            "status": status.astype(str),
-            "last_ts": last["ts"].reindex(panel.bin_ids).to_numpy(),
-            "last_fill_pct": last_fill,
-            "at": from_hours(at_h),
-            **{k: out[k] for k in ("fill_now_pct",)},
-            "horizon_h": cfg.horizon_h,
-            **{k: out[k] for k in ("fill_pct", "fill_p10_pct", "fill_p90_pct")},
-            "threshold_pct": panel.threshold_pct,
-            "hours_to_threshold": hours,
-            "threshold_ts": pd.Series(from_hours(np.nan_to_num(eta)).round("s")).where(np.isfinite(eta)),
-            "p_overflow": out["p_overflow"],
-            "rate_pct_per_h": out["rate_pct_per_h"],
-        }
-    )
-    frame["last_ts"] = pd.to_datetime(frame["last_ts"], utc=True)
-    frame = frame.assign(_bad=frame["status"] != "ok").sort_values(
-        ["_bad", "p_overflow", "hours_to_threshold"], ascending=[True, False, True], kind="stable", na_position="last"
-    )
-    return frame.drop(columns="_bad").reset_index(drop=True).loc[:, list(FORECAST_COLUMNS)]
+    factory = None if model is None else (lambda: model)
+    return run_forecast(readings, bins, at=at, config=config, model=factory).table
 
 
 def fill_curve(
@@ -230,8 +338,10 @@ def fill_curve(
         ``bin_id, ts, horizon_h, mean, p10, p50, p90`` (fill in %); ``mean`` is the model's point forecast.
     """
     cfg = config or ForecastConfig()
-    panel, _, at_h = _prepare(readings, bins, None if at is None else pd.Timestamp(at), cfg)
-    fitted = _fit(panel, model)
+    window, at_h = _window(readings, bins, None if at is None else pd.Timestamp(at), cfg)
+    part = Part.build(window, bins, at_h, cfg, model)
+    fitted = part.model.fit(part.panel)
+    panel = part.panel
     origin = panel.last_at(at_h)
     codes = np.flatnonzero(origin >= 0)
     hz = np.asarray(horizons_h, dtype=float)

@@ -205,6 +205,9 @@ class _FakeStore:
         r = self._readings
         return r if until is None else r[r["ts"] <= until]
 
+    def save_collections(self, frame: pd.DataFrame) -> int:
+        return len(frame)
+
 
 @pytest.fixture
 def fake_store(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -38,6 +38,18 @@ def _at(text: str | None) -> pd.Timestamp | None:
         raise InputError(f"not a time: {text!r}", field="at") from exc
 
 
+def _write(frame: pd.DataFrame, path: Path) -> None:
+    if path.suffix.lower() == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+
+
+def _check_out(path: Path | None, option: str) -> None:
+    if path is not None and path.suffix.lower() not in (".csv", ".parquet"):
+        raise InputError(f"{option} must end in .csv or .parquet", file=str(path))
+
+
 @click.command()
 @db_option
 @click.option("--at", "at_text", metavar="TIME", help="Forecast time, UTC: ISO 8601 or now (default: newest reading).")
@@ -45,26 +57,57 @@ def _at(text: str | None) -> pd.Timestamp | None:
 @click.option("--city", metavar="NAME", help="Only the bins of this city in the store.")
 @click.option("--out", "out_path", type=click.Path(dir_okay=False, path_type=Path), help="Write .csv or .parquet.")
 @click.option("--limit", type=int, default=25, show_default=True, help="Rows shown in the table.")
+@click.option(
+    "--collections",
+    "collections_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write each bin's collection history (all stored emptyings) to .csv or .parquet.",
+)
+@click.option(
+    "--store-collections/--no-store-collections",
+    default=True,
+    show_default=True,
+    help="Store the confirmed emptyings found in the readings.",
+)
+@click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://host:8786): split the bins over it.")
 def forecast(
-    db_url: str | None, at_text: str | None, horizon: str, city: str | None, out_path: Path | None, limit: int
+    db_url: str | None,
+    at_text: str | None,
+    horizon: str,
+    city: str | None,
+    out_path: Path | None,
+    limit: int,
+    collections_path: Path | None,
+    store_collections: bool,
+    scheduler: str | None,
 ) -> None:
-    """Forecast every bin's fill: level at the horizon with 80 % interval, time to full, overflow risk."""
-    from waste.forecast import ForecastConfig, forecast_bins
+    """Forecast every bin's fill: level at the horizon with 80 % interval, time to full, overflow risk.
+
+    The emptyings found on the way are stored as collections (once each, however often this runs).
+    """
+    from waste.collections import collection_history, save_emptyings
+    from waste.forecast import ForecastConfig, run_forecast
 
     horizon_h = parse_duration_h(horizon)
-    if out_path is not None and out_path.suffix.lower() not in (".csv", ".parquet"):
-        raise InputError("--out must end in .csv or .parquet", file=str(out_path))
+    _check_out(out_path, "--out")
+    _check_out(collections_path, "--collections")
     at = _at(at_text)
     store = store_from(db_url)
     bins = store.bins(city) if city else store.bins()
     readings = store.readings(until=at, city=city) if city else store.readings(until=at)
-    table = forecast_bins(readings, bins, at=at, config=ForecastConfig(horizon_h=horizon_h))
+    run = run_forecast(readings, bins, at=at, config=ForecastConfig(horizon_h=horizon_h), scheduler=scheduler)
+    table = run.table
+    out = console()
+    if store_collections:
+        out.print(f"stored {save_emptyings(store, run.emptyings)} new collections")
+    if collections_path is not None:
+        stored = store.collections()
+        history = collection_history(stored[stored["bin_id"].isin(table["bin_id"])])
+        _write(history, collections_path)
+        out.print(f"wrote the collection history of {len(history)} bins to {collections_path}")
     if out_path is not None:
-        if out_path.suffix.lower() == ".csv":
-            table.to_csv(out_path, index=False)
-        else:
-            table.to_parquet(out_path, index=False)
-        console().print(f"wrote {len(table)} forecasts to {out_path}")
+        _write(table, out_path)
+        out.print(f"wrote {len(table)} forecasts to {out_path}")
         return
     print_forecast(table, limit)
 

@@ -7,7 +7,7 @@
 * :class:`SeasonalNaive`: the fill at the same hour last week (the reading nearest the target minus 168 h; the
   last reading when there is none within ``tolerance_h``).
 
-Their intervals are calibrated on their own errors exactly like our model's (:func:`waste.forecasting.base.calibrate`).
+Their intervals are calibrated on their own errors exactly like our model's (:mod:`waste.forecasting.base`).
 """
 
 from __future__ import annotations

@@ -37,8 +37,9 @@ def _ratio_profile(
     key: np.ndarray, dx: np.ndarray, dt: np.ndarray, n_keys: int, n_cells: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Sums of rise and hours per (key, cell): arrays ``(n_keys, n_cells)``; ``key`` already includes the cell."""
-    sx = np.bincount(key, weights=dx, minlength=n_keys * n_cells).reshape(n_keys, n_cells)
-    st = np.bincount(key, weights=dt, minlength=n_keys * n_cells).reshape(n_keys, n_cells)
+    # float even when there are no steps (bincount of nothing is int)
+    sx = np.bincount(key, weights=dx, minlength=n_keys * n_cells).astype(float).reshape(n_keys, n_cells)
+    st = np.bincount(key, weights=dt, minlength=n_keys * n_cells).astype(float).reshape(n_keys, n_cells)
     return sx, st
 
 
@@ -128,13 +129,30 @@ class FillRateModel(FillModel):
             "mid": mid,
         }
 
+    def pooled_stats(self, panel: Panel) -> dict[str, np.ndarray]:
+        """Per group: litres of loose waste risen (``gx``) and hours (``gt``) of all its bins' weighted steps."""
+        s = self._steps_of(panel)
+        ng = max(panel.n_groups, 1)
+        litres = s["sx"] * panel.litres_per_pct  # pooled in litres of loose waste
+        return {
+            "gx": np.bincount(panel.group, weights=litres, minlength=ng),
+            "gt": np.bincount(panel.group, weights=s["st"], minlength=ng),
+        }
+
+    def _steps_of(self, panel: Panel) -> dict[str, np.ndarray]:
+        """The usable steps of ``panel`` and each bin's sums of them, computed once per panel."""
+        cached = getattr(self, "_steps_cache", None)
+        if cached is not None and cached[0] is panel:
+            return cached[1]
+        s = self._steps(panel)
+        s["sx"] = np.bincount(s["code"], weights=s["dx"], minlength=panel.n_bins)
+        s["st"] = np.bincount(s["code"], weights=s["dt"], minlength=panel.n_bins)
+        self._steps_cache = (panel, s)
+        return s
+
     def _rates(self, panel: Panel, s: dict[str, np.ndarray]) -> np.ndarray:
-        nb, ng = panel.n_bins, max(panel.n_groups, 1)
-        sx = np.bincount(s["code"], weights=s["dx"], minlength=nb)
-        st = np.bincount(s["code"], weights=s["dt"], minlength=nb)
-        litres = sx * panel.litres_per_pct  # pooled in litres of loose waste
-        gx = np.bincount(panel.group, weights=litres, minlength=ng)
-        gt = np.bincount(panel.group, weights=st, minlength=ng)
+        sx, st = s["sx"], s["st"]
+        gx, gt = self.pooled_["gx"], self.pooled_["gt"]
         all_rate = gx.sum() / gt.sum() if gt.sum() > 0 else 0.0
         g_rate = (gx + self.pool_h * all_rate) / (gt + self.pool_h) if self.pool_h > 0 else gx / np.maximum(gt, 1e-9)
         prior = g_rate[panel.group] / panel.litres_per_pct
@@ -142,13 +160,41 @@ class FillRateModel(FillModel):
         rate = np.where(denom > 0, (sx + self.pool_h * prior) / np.where(denom > 0, denom, 1.0), prior)
         return np.maximum(rate, 0.0)
 
-    def _profile(self, panel: Panel, s: dict[str, np.ndarray], cell: np.ndarray, use: np.ndarray, n: int) -> np.ndarray:
-        nb, ng = panel.n_bins, max(panel.n_groups, 1)
-        code = s["code"][use]
-        dx, dt = s["dx"][use], s["dt"][use]
-        sx, st = _ratio_profile(code * n + cell[use], dx, dt, nb, n)
-        grp = panel.group[code]
-        gsx, gst = _ratio_profile(grp * n + cell[use], dx * panel.litres_per_pct[code], dt, ng, n)
+    def _cell_sums(self, panel: Panel, s: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
+        """Per bin: rise and hours by hour of day ``(n_bins, 24)`` and by weekday ``(n_bins, 7)``.
+
+        One ``bincount`` over the 168 hours of the week serves both profiles (steps short enough for both), so the
+        steps, the largest arrays of the fit, are scattered once; the few steps only one profile uses are added.
+        """
+        nb = panel.n_bins
+        mid = s["mid"]
+        hour = np.floor(np.mod(mid, 24.0)).astype(np.int64) % 24
+        day = (np.floor(week_position(mid) / 24.0).astype(np.int64)) % 7
+        use_h, use_d = s["raw_dt"] <= self.hour_step_h, s["raw_dt"] <= self.day_step_h
+        both = use_h & use_d
+        all_both = bool(both.all())
+        code = s["code"] if all_both else s["code"][both]
+        wk = code.astype(np.int64) * HOURS_PER_WEEK + (day * 24 + hour if all_both else (day * 24 + hour)[both])
+        dx, dt = (s["dx"], s["dt"]) if all_both else (s["dx"][both], s["dt"][both])
+        wx, wt = _ratio_profile(wk, dx, dt, nb, HOURS_PER_WEEK)
+        hx, ht = wx.reshape(nb, 7, 24).sum(1), wt.reshape(nb, 7, 24).sum(1)
+        day_x, day_t = wx.reshape(nb, 7, 24).sum(2), wt.reshape(nb, 7, 24).sum(2)
+        for only, cell, n, (ax, at) in ((use_h & ~both, hour, 24, (hx, ht)), (use_d & ~both, day, 7, (day_x, day_t))):
+            if only.any():
+                ox, ot = _ratio_profile(s["code"][only] * n + cell[only], s["dx"][only], s["dt"][only], nb, n)
+                ax += ox
+                at += ot
+        return hx, ht, day_x, day_t
+
+    def _profile(self, panel: Panel, sx: np.ndarray, st: np.ndarray) -> np.ndarray:
+        """Profile factors ``(n_bins, n_cells)`` from each bin's sums, shrunk toward its group's shape."""
+        n = sx.shape[1]
+        ng = max(panel.n_groups, 1)
+        # group sums from the bins' sums (the same as over the steps), in litres of loose waste
+        key = (panel.group[:, None] * n + np.arange(n)[None, :]).ravel()
+        litres = (sx * panel.litres_per_pct[:, None]).ravel()
+        gsx = np.bincount(key, weights=litres, minlength=ng * n).reshape(ng, n)
+        gst = np.bincount(key, weights=st.ravel(), minlength=ng * n).reshape(ng, n)
         g_shape = _normalise(
             (gsx + self.profile_h * (gsx.sum(1, keepdims=True) / np.maximum(gst.sum(1, keepdims=True), 1e-9)))
             / (gst + self.profile_h)
@@ -158,12 +204,11 @@ class FillRateModel(FillModel):
         return _normalise((sx + self.profile_h * prior) / (st + self.profile_h))
 
     def _fit(self, panel: Panel) -> None:
-        s = self._steps(panel)
+        s = self._steps_of(panel)
+        self._steps_cache = None
         self.rate_ = self._rates(panel, s)
-        hour = np.floor(np.mod(s["mid"], 24.0)).astype(np.int64) % 24
-        day = (np.floor(week_position(s["mid"]) / 24.0).astype(np.int64)) % 7
-        hour_f = self._profile(panel, s, hour, s["raw_dt"] <= self.hour_step_h, 24)
-        day_f = self._profile(panel, s, day, s["raw_dt"] <= self.day_step_h, 7)
+        hx, ht, dx, dt = self._cell_sums(panel, s)
+        hour_f, day_f = self._profile(panel, hx, ht), self._profile(panel, dx, dt)
         # hour-of-week factor (Monday 00:00 UTC = cell 0), renormalised to mean 1, then hourly rate and its integral
         week = _normalise(np.repeat(day_f, 24, axis=1) * np.tile(hour_f, (1, 7)))
         hourly = self.rate_[:, None] * week
@@ -174,6 +219,8 @@ class FillRateModel(FillModel):
         new = np.ones(n, dtype=bool)
         new[1:] = (panel.code[1:] != panel.code[:-1]) | (panel.cycle[1:] != panel.cycle[:-1])
         self.cycle_start_ = np.maximum.accumulate(np.where(new, np.arange(n), 0))
+        # the profile's integral at every reading: origins and their recent readings reuse it at every horizon
+        self.cum_at_ = self.cumulative(panel.code, panel.t)
 
     # -- forecasting --------------------------------------------------------------------------------------
     def cumulative(self, code: np.ndarray, t_h: np.ndarray) -> np.ndarray:
@@ -188,7 +235,7 @@ class FillRateModel(FillModel):
         """Estimated fill (%) at each origin reading's time: recent readings of its cycle carried forward."""
         panel = self.panel_
         code, t0 = panel.code[origin], panel.t[origin]
-        c0 = self.cumulative(code, t0)
+        c0 = self.cum_at_[origin]
         total = np.zeros(origin.size)
         count = np.zeros(origin.size)
         for k in range(self.level_readings):  # a few lags, each vectorised over all origins
@@ -198,7 +245,7 @@ class FillRateModel(FillModel):
             ok &= (panel.code[jj] == code) & (panel.cycle[jj] == panel.cycle[origin])
             ok &= t0 - panel.t[jj] <= self.level_window_h
             ok &= (panel.x[jj] < self.censor_pct) | (k == 0)
-            carried = panel.x[jj] + c0 - self.cumulative(code, panel.t[jj])
+            carried = panel.x[jj] + c0 - self.cum_at_[jj]
             total += np.where(ok, carried, 0.0)
             count += ok
         return np.where(count > 0, total / np.maximum(count, 1), panel.x[origin])
@@ -211,21 +258,32 @@ class FillRateModel(FillModel):
         has run: a young cycle (or a saturated one) keeps the learned pace, a long one follows its own.
         """
         panel = self.panel_
-        code = panel.code[origin]
         start = self.cycle_start_[origin]
-        expected = self.cumulative(code, panel.t[origin]) - self.cumulative(code, panel.t[start])
+        expected = self.cum_at_[origin] - self.cum_at_[start]
         seen = np.maximum(level - panel.x[start], 0.0)
         seen = np.where(level >= self.censor_pct, expected, seen)
         raw = (seen + self.cycle_pts) / (np.maximum(expected, 0.0) + self.cycle_pts)
         elapsed = panel.t[origin] - panel.t[start]
         return 1.0 + elapsed / (elapsed + self.pace_h) * (raw - 1.0)
 
-    def _point(self, origin: np.ndarray, target_h: np.ndarray) -> np.ndarray:
+    def _origin_state(self, origins: np.ndarray) -> dict[str, np.ndarray]:
+        level = self.level(origins)
+        return {"level": level, "pace": self.pace(origins, level)}
+
+    def _point(
+        self, origin: np.ndarray, target_h: np.ndarray, state: dict[str, np.ndarray] | None = None
+    ) -> np.ndarray:
         panel = self.panel_
-        code = panel.code[origin]
-        level = self.level(origin)
-        rise = self.cumulative(code, target_h) - self.cumulative(code, panel.t[origin])
-        return np.minimum(100.0, level + self.pace(origin, level) * np.maximum(rise, 0.0))
+        state = self._origin_state(origin) if state is None else state
+        rise = self.cumulative(panel.code[origin], target_h) - self.cum_at_[origin]
+        return np.minimum(100.0, state["level"] + state["pace"] * np.maximum(rise, 0.0))
+
+    def _point_at_readings(
+        self, origin: np.ndarray, target: np.ndarray, state: dict[str, np.ndarray] | None = None
+    ) -> np.ndarray:
+        state = self._origin_state(origin) if state is None else state
+        rise = self.cum_at_[target] - self.cum_at_[origin]
+        return np.minimum(100.0, state["level"] + state["pace"] * np.maximum(rise, 0.0))
 
     def hours_to_reach(self, origin: np.ndarray, start_h: np.ndarray, level_pct: np.ndarray) -> np.ndarray:
         """Hours after ``start_h`` until the expected fill from ``origin`` reaches ``level_pct`` (inf if never).
@@ -234,7 +292,7 @@ class FillRateModel(FillModel):
         """
         panel = self.panel_
         code = panel.code[origin]
-        base = self.level(origin) + self.cumulative(code, start_h) - self.cumulative(code, panel.t[origin])
+        base = self.level(origin) + self.cumulative(code, start_h) - self.cum_at_[origin]
         need = np.maximum(np.asarray(level_pct, dtype=np.float64) - base, 0.0)
         per_week = self.cum_[code, -1]
         goal = self.cumulative(code, start_h) + need

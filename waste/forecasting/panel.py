@@ -43,6 +43,8 @@ class Panel:
         Per bin: litres of loose (uncompacted) waste in 1 % of the bin (1 when capacity is unknown).
     threshold_pct
         Per bin: the fill level that counts as full.
+    groups_total
+        Number of groups over all partitions when this panel holds some of them (0: as many as ``group`` shows).
     """
 
     bin_ids: np.ndarray
@@ -54,6 +56,7 @@ class Panel:
     group: np.ndarray
     litres_per_pct: np.ndarray
     threshold_pct: np.ndarray
+    groups_total: int = 0
 
     @property
     def n_bins(self) -> int:
@@ -62,8 +65,8 @@ class Panel:
 
     @property
     def n_groups(self) -> int:
-        """Number of groups of similar bins."""
-        return int(self.group.max()) + 1 if self.group.size else 0
+        """Number of groups of similar bins (in a partition: of all partitions, so group sums align)."""
+        return max(int(self.group.max()) + 1 if self.group.size else 0, self.groups_total)
 
     def key(self, code: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Search key (bin, time) -> float, increasing in the panel's order."""
@@ -81,11 +84,34 @@ class Panel:
         valid[valid] &= self.code[pos[valid]] == code[valid]
         return np.where(valid, pos, -1)
 
-    def nearest(self, code: np.ndarray, target: np.ndarray, tol_h: np.ndarray | float) -> np.ndarray:
-        """Index of the reading of bin ``code`` nearest ``target`` (hours) within ``tol_h``, or -1."""
-        keys = self.key(self.code, self.t)
+    def nearest(
+        self,
+        code: np.ndarray,
+        target: np.ndarray,
+        tol_h: np.ndarray | float,
+        *,
+        keys: np.ndarray | None = None,
+        guess: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """Index of the reading of bin ``code`` nearest ``target`` (hours) within ``tol_h``, or -1.
+
+        ``keys`` is ``self.key(self.code, self.t)`` when the caller has it (it saves a pass over the panel);
+        ``guess`` a likely index of the first reading at or after ``target`` (regular series: origin plus
+        horizon over step). A guess is checked against its neighbours and used when right; the others are found
+        by binary search. The answer is the same either way, the guess only saves the random reads.
+        """
+        keys = self.key(self.code, self.t) if keys is None else keys
         q = self.key(code, target)
-        pos = np.searchsorted(keys, q)
+        if guess is None:
+            pos = np.searchsorted(keys, q)
+        else:
+            g = np.clip(guess, 0, keys.size)
+            right = ((g == 0) | (keys[np.maximum(g - 1, 0)] < q)) & (
+                (g == keys.size) | (keys[np.minimum(g, keys.size - 1)] >= q)
+            )
+            pos = np.where(right, g, 0)
+            wrong = np.flatnonzero(~right)
+            pos[wrong] = np.searchsorted(keys, q[wrong])
         best = np.full(q.shape, -1, dtype=np.int64)
         best_d = np.full(q.shape, np.inf)
         for cand in (pos - 1, pos):
@@ -130,6 +156,12 @@ def _groups(meta: pd.DataFrame, columns: Sequence[str]) -> np.ndarray:
         return np.zeros(len(meta), dtype=np.int64)
     labels = meta[usable].astype(str).agg("|".join, axis=1)
     return pd.factorize(labels, sort=True)[0].astype(np.int64)
+
+
+def bin_groups(bin_ids: Sequence[str], bins: pd.DataFrame | None, columns: Sequence[str]) -> dict[str, int]:
+    """Group index of every bin, as :func:`build_panel` numbers them for a panel of exactly ``bin_ids``."""
+    ids = np.sort(np.asarray(bin_ids, dtype=str))
+    return dict(zip(ids.tolist(), _groups(_bins_frame(ids, bins), columns).tolist(), strict=True))
 
 
 def _litres_per_pct(meta: pd.DataFrame) -> np.ndarray:
@@ -180,6 +212,8 @@ def build_panel(
     group_columns: Sequence[str] = DEFAULT_GROUP_COLUMNS,
     thresholds: Mapping[str, float] | float | None = None,
     bin_ids: Sequence[str] | None = None,
+    groups: Mapping[str, int] | None = None,
+    groups_total: int = 0,
 ) -> Panel:
     """Pack a cleaned long-format series (``bin_id, ts, fill_pct`` and ``cycle``) into a :class:`Panel`.
 
@@ -196,6 +230,9 @@ def build_panel(
         See :func:`thresholds_for`.
     bin_ids
         Bins to include, also those without readings (default: the bins of ``clean``).
+    groups, groups_total
+        Group index of every bin and the number of groups, when a partition of the bins is packed: the groups
+        are then numbered over all partitions (see :func:`bin_groups`).
     """
     ids = np.sort(clean["bin_id"].astype(str).unique()) if bin_ids is None else np.sort(np.asarray(bin_ids, str))
     frame = clean.assign(bin_id=clean["bin_id"].astype(str))
@@ -216,7 +253,8 @@ def build_panel(
         t=t,
         x=x,
         cycle=cycle,
-        group=_groups(meta, group_columns),
+        group=_groups(meta, group_columns) if groups is None else pd.Series(groups).reindex(ids).to_numpy(np.int64),
+        groups_total=groups_total,
         litres_per_pct=_litres_per_pct(meta),
         threshold_pct=thresholds_for(meta, thresholds),
     )

@@ -1,0 +1,153 @@
+"""How long the fill forecast takes for a large city: 100,000 bins with 60 days of hourly readings.
+
+Generates the readings with NumPy (a sawtooth per bin: its own rate, a day/night profile, noise of 1.5 points,
+emptied at 85 %, 0.1 % spikes) straight into the flat arrays the forecaster works on, sorted by bin and time as
+the store returns them. Then times, in one process:
+
+* **clean**: spikes, dips, emptyings and stuck sensors (:func:`waste.forecasting.cleaning.clean_arrays`) and the
+  panel of clean readings;
+* **fit**: :class:`~waste.forecasting.fillrate.FillRateModel` (rates, profiles, pooling, interval calibration);
+* **forecast**: every bin's fill at +24 h with its interval, P(full by +24 h) and hours to full;
+
+against two baselines run in the same process: the same pipeline with the ``LastValue`` model (what any forecast
+costs: cleaning, calibration and the same forecasts), and the same run on a tenth of the bins (how it scales).
+Peak memory is the process's maximum resident set size. The DataFrame entry points (``forecast_bins``) add the
+conversion from the store's long table, which is not timed here.
+
+Usage::
+
+    python benchmarks/forecast_scale.py [--bins 100000] [--days 60]
+
+Writes ``benchmarks/results/forecast_scale.{md,csv}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from waste.forecasting.base import FillModel
+from waste.forecasting.baselines import LastValue
+from waste.forecasting.cleaning import clean_arrays
+from waste.forecasting.fillrate import FillRateModel
+from waste.forecasting.panel import Panel
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+T0_H = 473_352.0  # 2024-01-01 00:00 UTC in hours since the epoch
+N_GROUPS = 12  # streams x area types
+
+
+def synthetic(n_bins: int, days: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Hourly readings of ``n_bins`` bins: (code int32, t hours float64, fill % float64, group per bin)."""
+    rng = np.random.default_rng(seed)
+    n_h = days * 24
+    rate = rng.uniform(0.2, 2.0, n_bins).astype(np.float32)  # % per hour, on average
+    phase = rng.uniform(0.0, 80.0, n_bins).astype(np.float32)
+    hours = np.arange(n_h, dtype=np.float32)
+    day = np.where((hours % 24 >= 7) & (hours % 24 < 22), 1.5, 0.2).astype(np.float32)
+    profile = np.cumsum(day) / day.mean()
+    x = np.mod(phase[:, None] + rate[:, None] * profile[None, :], 85.0)
+    x += rng.standard_normal(x.shape, dtype=np.float32) * 1.5
+    spikes = rng.random(x.shape, dtype=np.float32) < 0.001
+    x[spikes] += 40.0
+    x = np.clip(x, 0.0, 100.0).ravel().astype(np.float64)
+    t = np.broadcast_to(T0_H + np.arange(n_h, dtype=np.float64), (n_bins, n_h)).ravel()
+    code = np.repeat(np.arange(n_bins, dtype=np.int32), n_h)
+    return code, t, x, rng.integers(0, N_GROUPS, n_bins)
+
+
+def clean_panel(code: np.ndarray, t: np.ndarray, x: np.ndarray, group: np.ndarray) -> Panel:
+    """Clean the readings and pack the clean ones into a panel."""
+    n_bins = group.size
+    res = clean_arrays(code, t, x, np.zeros(n_bins, dtype=bool))
+    ok = np.flatnonzero(res.flag == 0)
+    c = code[ok]
+    return Panel(
+        bin_ids=np.char.add("B", np.arange(n_bins).astype(str)),
+        indptr=np.r_[0, np.cumsum(np.bincount(c, minlength=n_bins))].astype(np.int64),
+        code=c,
+        t=t[ok],
+        x=x[ok],
+        cycle=res.cycle[ok],
+        group=group,
+        litres_per_pct=np.full(n_bins, 2.4),
+        threshold_pct=np.full(n_bins, 100.0),
+    )
+
+
+def forecast(model: FillModel, horizon_h: float = 24.0) -> np.ndarray:
+    """Fill at +horizon with its interval, P(full by then), and hours to full (ours) for every bin."""
+    p = model.panel_
+    origin = p.indptr[1:] - 1
+    at = p.t[origin]
+    _, q = model.forecast_at(origin, at + horizon_h)
+    prob = model.prob_reach(origin, at + horizon_h, p.threshold_pct)
+    if isinstance(model, FillRateModel):
+        model.hours_to_reach(origin, at, p.threshold_pct)
+    return np.column_stack([q, prob])
+
+
+def run(n_bins: int, days: int, factory: Callable[[], FillModel]) -> dict[str, float]:
+    code, t, x, group = synthetic(n_bins, days)
+    timings: dict[str, float] = {"bins": n_bins, "readings": code.size}
+    start = time.perf_counter()
+    panel = clean_panel(code, t, x, group)
+    del code, t, x
+    timings["clean_s"] = time.perf_counter() - start
+    mark = time.perf_counter()
+    model = factory().fit(panel)
+    timings["fit_s"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    forecast(model)
+    timings["forecast_s"] = time.perf_counter() - mark
+    timings["total_s"] = time.perf_counter() - start
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bins", type=int, default=100_000)
+    parser.add_argument("--days", type=int, default=60)
+    args = parser.parse_args()
+    rows = []
+    for label, n, factory in (
+        ("FillRate, a tenth of the bins", args.bins // 10, FillRateModel),
+        ("LastValue (baseline)", args.bins, LastValue),
+        ("FillRate", args.bins, FillRateModel),
+    ):
+        row = {"run": label, **run(n, args.days, factory)}
+        row["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
+        print({k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    ours = table.iloc[-1]["total_s"]
+    table["ratio_to_ours"] = table["total_s"] / ours
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    table.to_csv(RESULTS / "forecast_scale.csv", index=False, float_format="%.3f")
+    lines = [
+        "# Forecast at scale: clean + fit + forecast, one process",
+        "",
+        f"{args.bins:,} bins x {args.days * 24:,} hourly readings ({args.bins * args.days * 24 / 1e6:.0f} M), "
+        "`python benchmarks/forecast_scale.py`; peak RSS is cumulative over the runs (one process).",
+        "",
+        "| run | bins | readings | clean s | fit s | forecast s | total s | peak RSS GB | time / ours |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in table.itertuples(index=False):
+        lines.append(
+            f"| {r.run} | {r.bins:,} | {r.readings:,} | {r.clean_s:.1f} | {r.fit_s:.1f} | {r.forecast_s:.1f} "
+            f"| {r.total_s:.1f} | {r.peak_rss_gb:.1f} | {r.ratio_to_ours:.2f} |"
+        )
+    (RESULTS / "forecast_scale.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
