@@ -299,9 +299,20 @@ def _overflow_table(over: list[dict]) -> pd.DataFrame:
             "prob": np.concatenate([o["prob"] for o in over]),
         }
     )
-    frame["hit"] = frame["event"] & frame["said"]
-    frame["sq"] = (frame["prob"] - frame["event"].astype(float)) ** 2
-    g = frame.groupby("model", sort=False)
+    return overflow_scores(frame)
+
+
+def overflow_scores(frame: pd.DataFrame) -> pd.DataFrame:
+    """Precision, recall and Brier score of overflow calls, per model.
+
+    ``frame`` has one row per case: ``model``, ``event`` (it overflowed), ``said`` (the model called it) and
+    ``prob`` (the model's probability). Precision and recall are NaN where a model called nothing or nothing
+    happened.
+    """
+    cols = ["model", "n", "events", "predicted", "precision", "recall", "brier"]
+    hit = frame["event"] & frame["said"]
+    sq = (frame["prob"] - frame["event"].astype(float)) ** 2
+    g = frame.assign(hit=hit, sq=sq).groupby("model", sort=False)
     out = pd.DataFrame(
         {
             "n": g.size(),
@@ -311,8 +322,8 @@ def _overflow_table(over: list[dict]) -> pd.DataFrame:
             "brier": g["sq"].mean(),
         }
     ).reset_index()
-    out["precision"] = np.where(out["predicted"] > 0, out["hits"] / out["predicted"].clip(lower=1), np.nan)
-    out["recall"] = np.where(out["events"] > 0, out["hits"] / out["events"].clip(lower=1), np.nan)
+    out["precision"] = out["hits"] / out["predicted"].where(out["predicted"] > 0)
+    out["recall"] = out["hits"] / out["events"].where(out["events"] > 0)
     return out.loc[:, cols]
 
 

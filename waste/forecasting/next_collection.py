@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from waste.backtest import BacktestResult, summarise
+from waste.backtest import BacktestResult, overflow_scores, summarise
 from waste.forecasting.base import LEVELS, FillModel
 from waste.forecasting.baselines import LastValue, PreviousCycle, SeasonalNaive
 from waste.forecasting.fillrate import FillRateModel
@@ -96,21 +96,7 @@ def run_next_collection_backtest(
             )
     predictions = pd.concat(rows, ignore_index=True)
     o_frame = pd.concat(over, ignore_index=True)
-    o_frame["hit"] = o_frame["event"] & o_frame["said"]
-    o_frame["sq"] = (o_frame["prob"] - o_frame["event"].astype(float)) ** 2
-    g = o_frame.groupby("model", sort=False)
-    overflow = pd.DataFrame(
-        {
-            "n": g.size(),
-            "events": g["event"].sum(),
-            "predicted": g["said"].sum(),
-            "hits": g["hit"].sum(),
-            "brier": g["sq"].mean(),
-        }
-    ).reset_index()
-    overflow["precision"] = overflow["hits"] / overflow["predicted"].where(overflow["predicted"] > 0)
-    overflow["recall"] = overflow["hits"] / overflow["events"].where(overflow["events"] > 0)
-    overflow = overflow.loc[:, ["model", "n", "events", "predicted", "precision", "recall", "brier"]]
+    overflow = overflow_scores(o_frame)
     empty = pd.DataFrame(columns=["model", "bin_id", "origin_ts", "ts", "point", "lo80", "hi80"])
     return BacktestResult(
         summarise(predictions), overflow, predictions, empty, pd.DataFrame(columns=["bin_id", "ts", "fill_pct"])
