@@ -19,7 +19,7 @@ from waste.commands.status import print_status
 from waste.ingest import ingest_files
 from waste.load import load_sample_city, sample_readings
 from waste.paths import SAMPLE_CITIES
-from waste.settings import load_settings
+from waste.settings import Settings, load_settings
 from waste.status import city_status
 from waste.store import Store
 
@@ -59,6 +59,12 @@ out_option = click.option(
 @click.option("--solver", default="ortools", show_default=True, help="Solver backend.")
 @click.option("--osrm", "osrm_url", metavar="URL", help="OSRM server for road distances (default: WASTE_OSRM_URL).")
 @click.option(
+    "--roads",
+    "roads_dir",
+    metavar="DIR",
+    help="Roads prepared by `waste roads build`, for real road distances (default: WASTE_OSRM_DATA).",
+)
+@click.option(
     "--export-instance",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the day as a VRPLIB instance file.",
@@ -74,6 +80,7 @@ def plan(
     may_go_fill_pct: float,
     solver: str,
     osrm_url: str | None,
+    roads_dir: str | None,
     export_instance: Path | None,
     progress: bool,
     db_url: str | None,
@@ -86,7 +93,9 @@ def plan(
     store = store_from(db_url)
     out_console = console()
     ensure_city(store, city, out_console)
-    options = _options(plan_date, time_limit_s, must_go_probability, may_go_fill_pct, solver, osrm_url, db_url)
+    settings = load_settings({"database_url": db_url, "osrm_url": osrm_url, "osrm_data": roads_dir})
+    rule = SelectionRule(must_go_probability=must_go_probability, may_go_min_fill_pct=may_go_fill_pct)
+    options = _options(settings, plan_date, time_limit_s, rule, solver)
     daily = run_plan(store, city, options, out_console, progress=progress)
     _write(daily, store, out, export_instance, out_console)
 
@@ -103,21 +112,15 @@ def ensure_city(store: Store, city: str, out: Console) -> None:
 
 
 def _options(
-    plan_date: str | None,
-    time_limit_s: float,
-    must_go_probability: float,
-    may_go_fill_pct: float,
-    solver: str,
-    osrm_url: str | None,
-    db_url: str | None,
+    settings: Settings, plan_date: str | None, time_limit_s: float, rule: SelectionRule, solver: str
 ) -> PlanOptions:
-    settings = load_settings({"database_url": db_url, "osrm_url": osrm_url})
     return PlanOptions(
         date=plan_date,
         time_limit_s=time_limit_s,
-        rule=SelectionRule(must_go_probability=must_go_probability, may_go_min_fill_pct=may_go_fill_pct),
+        rule=rule,
         solver=solver,
         osrm_url=settings.osrm_url,
+        osrm_data=Path(settings.osrm_data) if settings.osrm_data else None,
     )
 
 
@@ -215,6 +218,6 @@ def daily(city: str, time_limit_s: float, out: Path | None, progress: bool, db_u
         reports = ingest_files(store, [sample_readings(city)], progress=update)
     print_reports(reports)
     print_status(city_status(store, city), out_console)
-    options = _options(None, time_limit_s, 0.10, 50.0, "ortools", None, db_url)
+    options = _options(load_settings({"database_url": db_url}), None, time_limit_s, SelectionRule(), "ortools")
     plan_of_day = run_plan(store, city, options, out_console, progress=progress)
     _write(plan_of_day, store, out, None, out_console)

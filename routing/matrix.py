@@ -57,15 +57,24 @@ class Matrices:
     duration_s
         Driving time (s), int64.
     provider
-        ``"haversine"`` or ``"osrm"``.
+        ``"haversine"``, ``"osrm"`` (HTTP server) or ``"osrm-local"`` (in-process engine, :mod:`routing.osrm_local`).
     unreachable
         Pairs OSRM could not route (filled with the straight-line estimate); 0 for haversine.
+    snap_m
+        In-process OSRM only: each point's distance to the road it was moved to (m), float; else ``None``.
+    fallback_points
+        In-process OSRM only: points too far from any road, whose pairs hold the straight-line estimate.
+    circuity
+        In-process OSRM only: road-over-straight factor calibrated on the routed pairs and used for the estimate.
     """
 
     distance_m: np.ndarray
     duration_s: np.ndarray
     provider: str
     unreachable: int = 0
+    snap_m: np.ndarray | None = None
+    fallback_points: int = 0
+    circuity: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,13 +232,14 @@ def build_matrices(
     coords_deg: np.ndarray,
     *,
     osrm_url: str | None = None,
+    osrm_data: Path | None = None,
     circuity: float = DEFAULT_CIRCUITY,
     speed_kph: float = DEFAULT_SPEED_KPH,
     cache_dir: Path | None = DEFAULT_CACHE_DIR,
     max_table_size: int = 100,
     timeout_s: float = 30.0,
 ) -> Matrices:
-    """Matrices from OSRM when ``osrm_url`` is given, else the haversine estimate; cached on disk.
+    """Matrices from OSRM in-process (``osrm_data``) or over HTTP (``osrm_url``), else haversine; cached on disk.
 
     Parameters
     ----------
@@ -237,6 +247,10 @@ def build_matrices(
         ``(n, 2)`` array of latitude, longitude (degrees).
     osrm_url
         Base URL of an OSRM server (the ``osrm_url`` setting), or ``None`` for the straight-line estimate.
+    osrm_data
+        Road dataset prepared by :func:`routing.roads.build_roads` (its folder), queried in this process
+        (:func:`routing.osrm_local.osrm_local_matrices`); takes precedence over ``osrm_url``. The cache key holds the
+        dataset's manifest (extract SHA-256, profile, OSRM version), so a rebuilt dataset is never served stale.
     circuity, speed_kph
         Settings of the haversine estimate (also used to fill pairs OSRM cannot route).
     cache_dir
@@ -251,7 +265,12 @@ def build_matrices(
     """
     coords = _coords(coords_deg)
     settings: dict[str, object] = {"v": _CACHE_VERSION}
-    if osrm_url:
+    if osrm_data is not None:
+        from routing.roads import read_manifest  # only when roads are used
+
+        folder = Path(osrm_data) if Path(osrm_data).is_dir() else Path(osrm_data).parent
+        settings |= {"provider": "osrm-local", "dataset": read_manifest(folder) or str(Path(osrm_data).resolve())}
+    elif osrm_url:
         settings |= {"provider": "osrm", "url": osrm_url.rstrip("/")}
     else:
         settings |= {"provider": "haversine", "circuity": circuity, "speed_kph": speed_kph}
@@ -261,7 +280,11 @@ def build_matrices(
         cached = _load(path)
         if cached is not None:
             return cached
-    if osrm_url:
+    if osrm_data is not None:
+        from routing.osrm_local import osrm_local_matrices  # optional engine, imports this module
+
+        result = osrm_local_matrices(coords, Path(osrm_data))
+    elif osrm_url:
         result = osrm_matrices(coords, osrm_url, max_table_size=max_table_size, timeout_s=timeout_s)
     else:
         result = haversine_matrices(coords, circuity=circuity, speed_kph=speed_kph)
@@ -327,6 +350,9 @@ def _load(path: Path) -> Matrices | None:
                 data["duration_s"].astype(np.int64),
                 str(data["provider"]),
                 int(data["unreachable"]),
+                snap_m=data["snap_m"].astype(float) if "snap_m" in data else None,
+                fallback_points=int(data["fallback_points"]) if "fallback_points" in data else 0,
+                circuity=float(data["circuity"]) if "circuity" in data else None,
             )
     except (OSError, KeyError, ValueError):
         return None  # a damaged cache file is rebuilt
@@ -344,5 +370,16 @@ def _save(path: Path, m: Matrices) -> None:
         duration_s=m.duration_s.astype(dtype),
         provider=np.array(m.provider),
         unreachable=np.array(m.unreachable),
+        **_extras(m),
     )
     tmp.replace(path)
+
+
+def _extras(m: Matrices) -> dict[str, np.ndarray]:
+    """The optional snapping fields of ``m`` that are set, as arrays to save."""
+    extras = {"fallback_points": np.array(m.fallback_points)}
+    if m.snap_m is not None:
+        extras["snap_m"] = np.asarray(m.snap_m, dtype=float)
+    if m.circuity is not None:
+        extras["circuity"] = np.array(m.circuity)
+    return extras

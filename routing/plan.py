@@ -50,6 +50,8 @@ class PlanOptions:
         Seed for backends that randomise.
     osrm_url
         OSRM server for road distances, or ``None`` for straight-line estimates.
+    osrm_data
+        Roads prepared by ``waste roads build``, queried in-process; wins over ``osrm_url``.
     cache_dir
         Where matrices are cached.
     sector_stops
@@ -63,6 +65,7 @@ class PlanOptions:
     solver: str = "ortools"
     seed: int = 0
     osrm_url: str | None = None
+    osrm_data: Path | None = None
     cache_dir: Path = DEFAULT_CACHE_DIR
     sector_stops: int = DEFAULT_MAX_STOPS
 
@@ -151,7 +154,9 @@ def plan_day(
     clock = time.perf_counter()
     report("matrix", 0.0, None)
     visits = visits_from_selection(selection)
-    matrices = partial(build_matrices, osrm_url=options.osrm_url, cache_dir=options.cache_dir)
+    matrices = partial(
+        build_matrices, osrm_url=options.osrm_url, osrm_data=options.osrm_data, cache_dir=options.cache_dir
+    )
     problem = Problem.from_frames(
         sites.drop(columns="city"),
         bins.drop(columns="city"),

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "forecast": ("waste.commands.forecast:forecast", "Forecast each bin's fill, time to full and overflow risk."),
     "backtest": ("waste.commands.backtest:backtest", "Backtest fill forecasts against baselines on a city or a log."),
     "plan": ("routing.cli:plan", "Plan the day's collection: choose the bins, route the trucks, write sheets."),
+    "roads": ("routing.roads_cli:roads", "Prepare an OpenStreetMap extract for real road travel times (OSRM)."),
     "bench": ("routing.bench.cli:bench", "Benchmark routing solvers on VRPLIB instances with checked results."),
     "energy": ("energy.cli:energy", "Size waste-to-energy plants for a city scenario."),
 }

@@ -22,6 +22,7 @@ DEFAULT_DATABASE_URL = "sqlite:///waste.sqlite"
 ENV_NAMES: dict[str, str] = {
     "database_url": "WASTE_DATABASE_URL",
     "osrm_url": "WASTE_OSRM_URL",
+    "osrm_data": "WASTE_OSRM_DATA",
     "api_token": "WASTE_API_TOKEN",
 }
 
@@ -37,12 +38,15 @@ class Settings:
         ``postgresql+psycopg://user@host/db``.
     osrm_url
         Base URL of an OSRM server for road distances, or ``None`` for straight-line estimates.
+    osrm_data
+        Folder of roads prepared by ``waste roads build``, queried in-process (it wins over ``osrm_url``).
     api_token
         Token the web API requires for writes, or ``None`` for none.
     """
 
     database_url: str = DEFAULT_DATABASE_URL
     osrm_url: str | None = None
+    osrm_data: str | None = None
     api_token: str | None = None
 
 

@@ -1,0 +1,187 @@
+"""Road distance (m) and driving-time (s) matrices from the OSRM engine in this process, on a prepared dataset.
+
+The dataset is the folder (or its ``roads.osrm`` file) that :func:`routing.roads.build_roads` writes. No server is
+needed: the ``osrm-bindings`` wheel loads the dataset into memory once per process (it is kept, keyed by path) and
+answers ``Table`` queries directly, in blocks of ``chunk`` sources by ``chunk`` destinations.
+
+Snapping and the fallback
+-------------------------
+OSRM moves every point to the nearest routable road before routing and reports how far it moved it (the
+``distance`` of each source and destination, m). A point farther than ``max_snap_m`` from any road, typically a bin
+outside the extract, would otherwise be routed from a road that may lie kilometres away, so its rows and columns get
+the straight-line estimate instead: great-circle distance times a circuity factor, driven at a speed, both
+*calibrated* on the pairs the engine did route between well-snapped points (the median road-over-straight ratio and the
+median road speed). The same estimate fills pairs the engine cannot route at all (a one-way island, a disconnected
+part of the extract). The factor and the points left to it are reported in the returned :class:`Matrices`.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from routing.matrix import DEFAULT_CIRCUITY, DEFAULT_SPEED_KPH, Matrices, _coords, haversine_m
+from routing.roads import dataset_path
+from waste.errors import ConfigError
+
+#: A point farther than this from any road (m) is left to the straight-line estimate. A bin stands at the kerb, so a
+#: correct point snaps within a few tens of metres; 250 m allows for a bin set back in a yard or a parking lot.
+DEFAULT_MAX_SNAP_M = 250.0
+#: Most sources (and destinations) per engine call: a 1,000 x 1,000 block holds 2,000 coordinates.
+DEFAULT_CHUNK = 1000
+#: Pairs closer than this (m) in a straight line say little about circuity (snapping noise dominates).
+_MIN_CALIBRATION_M = 100.0
+
+
+def engine_dataset(dataset: Path) -> Path:
+    """The ``.osrm`` path the engine loads, given a dataset folder or the path itself.
+
+    Raises
+    ------
+    ConfigError
+        When no prepared dataset is there.
+    """
+    dataset = Path(dataset)
+    path = dataset_path(dataset) if dataset.is_dir() else dataset
+    if not Path(f"{path}.partition").is_file():
+        msg = f"no prepared road dataset at {dataset}: run `waste roads build --pbf FILE --out DIR` first"
+        raise ConfigError(msg)
+    return path
+
+
+@cache
+def _engine(path: str) -> object:
+    """One engine per dataset path and process: loading takes longer than most tables."""
+    try:
+        import osrm  # optional dependency
+    except ImportError as exc:
+        msg = "OSRM is not installed: pip install 'waste-optimiser[osrm]' (needs Python 3.12 or newer)"
+        raise ConfigError(msg) from exc
+    try:
+        return osrm.OSRM(storage_config=path, algorithm="MLD", use_shared_memory=False)
+    except RuntimeError as exc:
+        msg = f"the OSRM engine cannot load {path}: {exc}"
+        raise ConfigError(msg) from exc
+
+
+def osrm_local_matrices(
+    coords_deg: np.ndarray,
+    dataset: Path,
+    *,
+    chunk: int = DEFAULT_CHUNK,
+    max_snap_m: float = DEFAULT_MAX_SNAP_M,
+) -> Matrices:
+    """Road distances (m) and driving times (s) between points, from the OSRM engine on a prepared dataset.
+
+    Parameters
+    ----------
+    coords_deg
+        ``(n, 2)`` array of latitude, longitude (degrees).
+    dataset
+        Folder written by :func:`routing.roads.build_roads` (or its ``roads.osrm`` path).
+    chunk
+        Most sources and most destinations per engine call; bounds the memory of one call.
+    max_snap_m
+        A point farther than this (m) from the nearest road gets the straight-line estimate.
+
+    Returns
+    -------
+    Matrices
+        ``provider="osrm-local"``; ``snap_m`` holds each point's distance to its road (m), ``fallback_points`` how
+        many points were farther than ``max_snap_m``, ``unreachable`` how many pairs were estimated (theirs and
+        pairs the engine could not route), ``circuity`` the calibrated road-over-straight factor.
+
+    Raises
+    ------
+    ConfigError
+        When OSRM is not installed, the dataset is missing or the engine fails.
+    """
+    coords = _coords(coords_deg)
+    if chunk < 1 or max_snap_m <= 0:
+        msg = f"chunk={chunk} must be >= 1 and max_snap_m={max_snap_m} > 0"
+        raise ValueError(msg)
+    n = len(coords)
+    if n == 0:
+        empty = np.zeros((0, 0), dtype=np.int64)
+        return Matrices(empty, empty.copy(), "osrm-local", snap_m=np.zeros(0), circuity=DEFAULT_CIRCUITY)
+    dist, dur, snap_m = _tables(coords, engine_dataset(dataset), chunk)
+
+    far = snap_m > max_snap_m
+    routed = ~(far[:, None] | far[None, :]) & np.isfinite(dist) & np.isfinite(dur)
+    np.fill_diagonal(routed, True)
+    lat, lon = coords[:, 0], coords[:, 1]
+    straight = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    circuity, speed_ms = calibrate(straight, dist, dur, routed)
+    estimated = ~routed
+    dist[estimated] = straight[estimated] * circuity
+    dur[estimated] = dist[estimated] / speed_ms
+    np.fill_diagonal(dist, 0)
+    np.fill_diagonal(dur, 0)
+    return Matrices(
+        np.rint(dist).astype(np.int64),
+        np.rint(dur).astype(np.int64),
+        "osrm-local",
+        int(estimated.sum()),
+        snap_m=snap_m,
+        fallback_points=int(far.sum()),
+        circuity=circuity,
+    )
+
+
+def calibrate(
+    straight_m: np.ndarray, road_m: np.ndarray, road_s: np.ndarray, routed: np.ndarray
+) -> tuple[float, float]:
+    """Circuity (road m per straight m) and speed (m/s) of the routed pairs: medians, robust to a few odd routes.
+
+    Only off-diagonal pairs at least 100 m apart count. Without any, the defaults of :mod:`routing.matrix` are used
+    (circuity 1.3, 25 km/h).
+    """
+    ok = routed & (straight_m >= _MIN_CALIBRATION_M) & (road_s > 0)
+    np.fill_diagonal(ok, False)
+    if not ok.any():
+        return DEFAULT_CIRCUITY, DEFAULT_SPEED_KPH / 3.6
+    circuity = max(1.0, float(np.median(road_m[ok] / straight_m[ok])))
+    speed_ms = float(np.median(road_m[ok] / road_s[ok]))
+    return circuity, speed_ms
+
+
+def _tables(coords: np.ndarray, path: Path, chunk: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distance (m) and duration (s) tables, NaN where unroutable, and each point's snapping distance (m)."""
+    import osrm  # optional dependency
+
+    engine = _engine(str(path))
+    n = len(coords)
+    dist = np.full((n, n), np.nan)
+    dur = np.full((n, n), np.nan)
+    snap_m = np.full(n, np.nan)
+    lonlat = [(float(lon), float(lat)) for lat, lon in coords]  # OSRM takes longitude first
+    for i0 in range(0, n, chunk):
+        src = range(i0, min(n, i0 + chunk))
+        for j0 in range(0, n, chunk):
+            dst = range(j0, min(n, j0 + chunk))
+            params = osrm.TableParameters(
+                coordinates=[lonlat[i] for i in src] + [lonlat[j] for j in dst],
+                sources=list(range(len(src))),
+                destinations=list(range(len(src), len(src) + len(dst))),
+                annotations=["distance", "duration"],
+            )
+            try:
+                answer = engine.Table(params)  # type: ignore[attr-defined]
+            except RuntimeError as exc:
+                msg = f"the OSRM engine failed on a {len(src)}x{len(dst)} table: {exc}"
+                raise ConfigError(msg) from exc
+            if answer["code"] != "Ok":
+                msg = f"OSRM error {answer['code']} on a {len(src)}x{len(dst)} table"
+                raise ConfigError(msg)
+            dist[src.start : src.stop, dst.start : dst.stop] = _array(answer["distances"])
+            dur[src.start : src.stop, dst.start : dst.stop] = _array(answer["durations"])
+            if j0 == 0:
+                snap_m[src.start : src.stop] = [float(w["distance"]) for w in answer["sources"]]
+    return dist, dur, snap_m
+
+
+def _array(rows: object) -> np.ndarray:
+    """A table of the engine's answer as floats, ``None`` (no route) as NaN."""
+    return np.array([list(row) for row in rows], dtype=float)  # type: ignore[union-attr]
