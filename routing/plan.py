@@ -13,15 +13,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from routing.check import assert_feasible
 from routing.decompose import DEFAULT_MAX_STOPS, solve_in_sectors
 from routing.frames import hhmm_to_s
-from routing.matrix import DEFAULT_CACHE_DIR, build_matrices
+from routing.matrix import DEFAULT_CACHE_DIR, Matrices, build_matrices
 from routing.problem import Problem
 from routing.selection import SelectionRule, select_bins, visits_from_selection
 from routing.solvers import DEFAULT_TIME_LIMIT_S, Result, solve
@@ -82,6 +82,10 @@ class DailyPlan:
         The routing problem and the solver's checked result.
     timings_s
         Seconds spent per step: ``forecast``, ``matrix``, ``solve``, ``check``.
+    matrix_provider
+        Where travel times came from: ``haversine``, ``osrm`` (HTTP) or ``osrm-local`` (in-process).
+    off_road_points
+        With road data: places too far from any road, costed by the straight line times :attr:`circuity`.
     """
 
     city: str
@@ -95,6 +99,9 @@ class DailyPlan:
     problem: Problem
     result: Result
     timings_s: dict[str, float]
+    matrix_provider: str = "haversine"
+    off_road_points: int = 0
+    circuity: float | None = None
 
     @property
     def local_midnight(self) -> pd.Timestamp:
@@ -154,9 +161,13 @@ def plan_day(
     clock = time.perf_counter()
     report("matrix", 0.0, None)
     visits = visits_from_selection(selection)
-    matrices = partial(
-        build_matrices, osrm_url=options.osrm_url, osrm_data=options.osrm_data, cache_dir=options.cache_dir
-    )
+    built: list[Matrices] = []
+
+    def matrices(coords: np.ndarray) -> Matrices:
+        m = build_matrices(coords, osrm_url=options.osrm_url, osrm_data=options.osrm_data, cache_dir=options.cache_dir)
+        built.append(m)  # kept for the plan's account of points off the road network
+        return m
+
     problem = Problem.from_frames(
         sites.drop(columns="city"),
         bins.drop(columns="city"),
@@ -195,6 +206,9 @@ def plan_day(
         problem=problem,
         result=result,
         timings_s=timings,
+        matrix_provider="osrm-local" if options.osrm_data else ("osrm" if options.osrm_url else "haversine"),
+        off_road_points=built[-1].fallback_points if built else 0,
+        circuity=built[-1].circuity if built else None,
     )
 
 

@@ -65,6 +65,8 @@ def plan_figures(plan: DailyPlan) -> dict[str, Any]:
         "co2_kg": round(fuel_l * KG_CO2_PER_LITRE, 0),
         "cost": round(solution.cost() - solution.penalty(), 2),
         "currency": plan.currency,
+        "travel_times": plan.matrix_provider,
+        "places_off_road_network": plan.off_road_points,
     }
 
 

@@ -96,6 +96,8 @@ def test_plan_day_end_to_end(tiny_sqlite_store: Store, tmp_path: Path) -> None:
     figures = plan_figures(plan)
     assert figures["bins_collected"] == len(served)
     assert figures["bins_left_at_risk"] == 0
+    assert figures["travel_times"] == "haversine"
+    assert figures["places_off_road_network"] == 0
     assert figures["disposal_trips"] >= 1  # the trucks end the day empty
     assert figures["fuel_l"] > 0
     assert figures["co2_kg"] > figures["fuel_l"]  # 2.67 kg of CO2 per litre

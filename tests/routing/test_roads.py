@@ -245,3 +245,7 @@ def test_plan_on_real_roads(roads_dir: Path, tiny_sqlite_store, tmp_path: Path) 
     assert check(plan.problem, plan.result.solution) == []
     straight = haversine_matrices(plan.problem.coords_deg)
     assert not np.array_equal(plan.problem.distance_m, straight.distance_m)
+    assert plan.matrix_provider == "osrm-local"
+    # The tiny city's landfill (39.20 N) lies south of the downtown extract: it is costed by the straight line.
+    assert plan.off_road_points >= 1
+    assert plan.circuity is not None
