@@ -17,6 +17,7 @@ part of the extract). The factor and the points left to it are reported in the r
 
 from __future__ import annotations
 
+import atexit
 from functools import cache
 from pathlib import Path
 
@@ -64,6 +65,10 @@ def _engine(path: str) -> object:
     except RuntimeError as exc:
         msg = f"the OSRM engine cannot load {path}: {exc}"
         raise ConfigError(msg) from exc
+
+
+# Free the engines before the interpreter's own shutdown: an engine still alive then makes the bindings report leaks.
+atexit.register(_engine.cache_clear)
 
 
 def osrm_local_matrices(

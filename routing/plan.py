@@ -84,6 +84,8 @@ class DailyPlan:
         Seconds spent per step: ``forecast``, ``matrix``, ``solve``, ``check``.
     matrix_provider
         Where travel times came from: ``haversine``, ``osrm`` (HTTP) or ``osrm-local`` (in-process).
+    roads
+        The prepared road dataset the times came from, if any; route lines follow its streets.
     off_road_points
         With road data: places too far from any road, costed by the straight line times :attr:`circuity`.
     """
@@ -100,6 +102,7 @@ class DailyPlan:
     result: Result
     timings_s: dict[str, float]
     matrix_provider: str = "haversine"
+    roads: Path | None = None
     off_road_points: int = 0
     circuity: float | None = None
 
@@ -207,6 +210,7 @@ def plan_day(
         result=result,
         timings_s=timings,
         matrix_provider="osrm-local" if options.osrm_data else ("osrm" if options.osrm_url else "haversine"),
+        roads=options.osrm_data,
         off_road_points=built[-1].fallback_points if built else 0,
         circuity=built[-1].circuity if built else None,
     )

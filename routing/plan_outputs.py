@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from routing.plan import DailyPlan
+from routing.route_lines import street_line
 
 #: Diesel a full-size refuse truck burns in collection work (L/km). Stop-and-go collection gives about 2.5-3
 #: miles per US gallon (0.8-0.95 L/km) in published fleet reports; 0.85 L/km is taken as typical. An assumption.
@@ -105,13 +106,18 @@ def route_sheets(plan: DailyPlan) -> dict[str, pd.DataFrame]:
 
 
 def plan_geojson(plan: DailyPlan) -> dict[str, Any]:
-    """Routes as lines (one per truck, in visiting order) and every bin as a point with its forecast and decision."""
+    """Routes as lines (one per truck, in visiting order) and every bin as a point with its forecast and decision.
+
+    With road data the lines follow the streets (:mod:`routing.route_lines`); otherwise they join the visits.
+    """
     features: list[dict[str, Any]] = []
     for number, (truck, sheet) in enumerate(route_sheets(plan).items()):
+        stops_lonlat = [(float(x), float(y)) for x, y in sheet[["lon", "lat"]].to_numpy()]
+        line = street_line(plan.roads, stops_lonlat) if plan.roads else [list(p) for p in stops_lonlat]
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": sheet[["lon", "lat"]].to_numpy().round(6).tolist()},
+                "geometry": {"type": "LineString", "coordinates": np.round(line, 6).tolist()},
                 "properties": {
                     "kind": "route",
                     "truck": truck,

@@ -249,3 +249,28 @@ def test_plan_on_real_roads(roads_dir: Path, tiny_sqlite_store, tmp_path: Path) 
     # The tiny city's landfill (39.20 N) lies south of the downtown extract: it is costed by the straight line.
     assert plan.off_road_points >= 1
     assert plan.circuity is not None
+    # Route lines run from the depot back to it (the tiny city lies at the extract's western edge, so its legs are
+    # mostly off the road data and straight; street geometry itself is checked in the next test).
+    from routing.plan_outputs import plan_geojson, route_sheets
+
+    routes = [f for f in plan_geojson(plan)["features"] if f["properties"]["kind"] == "route"]
+    sheets = list(route_sheets(plan).values())
+    assert routes
+    assert len(routes[0]["geometry"]["coordinates"]) >= len(sheets[0])
+    assert routes[0]["geometry"]["coordinates"][-1] == routes[0]["geometry"]["coordinates"][0]
+    assert routes[0]["geometry"]["coordinates"][0] == [
+        round(sheets[0]["lon"].iloc[0], 6),
+        round(sheets[0]["lat"].iloc[0], 6),
+    ]
+
+
+def test_street_line_draws_off_road_legs_straight(roads_dir: Path) -> None:
+    """A leg to a place far off the extract is a straight segment; legs on the extract follow streets."""
+    from routing.route_lines import street_line
+
+    on_road = [(float(lon), float(lat)) for lat, lon in POINTS[:3]]
+    line = street_line(roads_dir, on_road)
+    assert len(line) > len(on_road)
+    far = (float(FAR[0, 1]), float(FAR[0, 0]))
+    with_far = street_line(roads_dir, [on_road[0], far])
+    assert with_far == [list(on_road[0]), list(far)]
