@@ -25,13 +25,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +36,7 @@ import pandas as pd
 from routing.matrix import DEFAULT_CIRCUITY, Matrices, haversine_matrices, osrm_matrices
 from routing.osrm_local import DEFAULT_MAX_SNAP_M, osrm_local_matrices
 from routing.roads import build_roads
+from routing.roads_server import serve_roads
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).parent / "results"
@@ -64,40 +61,6 @@ def timed(run: Callable[[], Matrices]) -> tuple[float, Matrices]:
     started = time.perf_counter()
     result = run()
     return time.perf_counter() - started, result
-
-
-@contextmanager
-def routed_server(roads: Path, max_table_size: int, log: Path) -> Iterator[str]:
-    """``osrm-routed`` serving ``roads`` on a free loopback port; terminated on exit whatever happens."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "osrm", "routed", "--algorithm", "mld", "--ip", "127.0.0.1", "--port", str(port)]
-    cmd += ["--max-table-size", str(max_table_size), str(roads / "roads.osrm")]
-    with log.open("wb") as sink:
-        server = subprocess.Popen(cmd, stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if server.poll() is not None:
-                msg = f"osrm-routed exited: {log.read_text()[-2000:]}"
-                raise RuntimeError(msg)
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    msg = "osrm-routed did not listen within 30 s"
-                    raise RuntimeError(msg) from None
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def predicted_s(previous: dict[str, tuple[int, float]], provider: str, n: int) -> float:
@@ -131,7 +94,7 @@ def main() -> None:
         osrm_local_matrices(random_points(2, args.seed), roads)  # load once, as a planning process would
         print(f"in-process engine loaded in {time.perf_counter() - started:.2f} s")
         previous: dict[str, tuple[int, float]] = {}
-        with routed_server(roads, args.server_table_size, Path(tmp) / "osrm-routed.log") as url:
+        with serve_roads(roads, log=Path(tmp) / "osrm-routed.log", max_table_size=args.server_table_size) as url:
             for n in sizes:
                 coords = random_points(n, args.seed)
                 base_s, straight = timed(lambda c=coords: haversine_matrices(c))

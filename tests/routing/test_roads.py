@@ -7,10 +7,6 @@ server: where OSRM (CPython 3.12+) or the shared data is missing, the tests are 
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +15,7 @@ import pytest
 
 from routing.matrix import build_matrices, haversine_m, osrm_matrices
 from routing.roads import MANIFEST_NAME, REUSED, build_roads, truck_profile
+from routing.roads_server import serve_roads
 from tests.conftest import SHARED
 from waste.errors import InputError
 
@@ -58,33 +55,8 @@ def roads_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def routed_url(roads_dir: Path) -> Iterator[str]:
     """``osrm-routed`` serving the prepared dataset on a free loopback port; stopped afterwards."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    cmd = [sys.executable, "-m", "osrm", "routed", "--algorithm", "mld", "--ip", "127.0.0.1", "--port", str(port)]
-    log = roads_dir.parent / "osrm-routed.log"
-    with log.open("wb") as sink:
-        server = subprocess.Popen([*cmd, str(roads_dir / "roads.osrm")], stdout=sink, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            if server.poll() is not None:
-                pytest.fail(f"osrm-routed exited: {log.read_text()[-2000:]}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    pytest.fail("osrm-routed did not listen within 20 s")
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with serve_roads(roads_dir, log=roads_dir.parent / "osrm-routed.log", start_timeout_s=20) as url:
+        yield url
 
 
 def test_build_then_reuse(roads_dir: Path) -> None:
