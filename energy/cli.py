@@ -12,7 +12,6 @@ from energy.assessment import assess
 from energy.charts import TECH_LABELS
 from energy.report import FORMATS, comparison_table, write_report
 from energy.scenario import load_city_scenario, load_scenario
-from waste.errors import WasteError
 
 
 @click.command(name="energy")
@@ -28,16 +27,10 @@ from waste.errors import WasteError
     type=click.Path(file_okay=False, path_type=Path),
     help="Folder for the report and charts [default: ./energy_report/<city>].",
 )
-@click.option(
-    "--runs", default=2000, show_default=True, type=click.IntRange(min=1), help="Monte Carlo draws."
-)
+@click.option("--runs", default=2000, show_default=True, type=click.IntRange(min=1), help="Monte Carlo draws.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed, for reproducible runs.")
-@click.option(
-    "--format", "fmt", default="md", show_default=True, type=click.Choice(FORMATS), help="Report format."
-)
-def energy(
-    city: str | None, scenario_file: Path | None, out: Path | None, runs: int, seed: int, fmt: str
-) -> None:
+@click.option("--format", "fmt", default="md", show_default=True, type=click.Choice(FORMATS), help="Report format.")
+def energy(city: str | None, scenario_file: Path | None, out: Path | None, runs: int, seed: int, fmt: str) -> None:
     """Size waste-to-energy plants for a city scenario and compare the technologies.
 
     Prints incineration, anaerobic digestion and landfill gas side by side (P50 with the P10-P90 range of a
@@ -45,16 +38,12 @@ def energy(
     """
     if (city is None) == (scenario_file is None):
         raise click.UsageError("give exactly one of --city or --scenario")
-    try:
-        scenario = load_city_scenario(city) if city else load_scenario(scenario_file)  # type: ignore[arg-type]
-        result = assess(scenario, runs=runs, seed=seed)
-        name = city or scenario_file.stem  # type: ignore[union-attr]
-        report = write_report(result, out or Path("energy_report") / name, fmt)
-    except WasteError as exc:
-        raise click.ClickException(str(exc)) from exc
-    table = Table(
-        title=f"Waste-to-energy options: {scenario.name} (P50, P10-P90 in brackets)", show_lines=True
-    )
+    # A WasteError (bad scenario file) becomes a one-line "Error:" in the waste command group, as for every command.
+    scenario = load_city_scenario(city) if city else load_scenario(scenario_file)  # type: ignore[arg-type]
+    result = assess(scenario, runs=runs, seed=seed)
+    name = city or scenario_file.stem  # type: ignore[union-attr]
+    report = write_report(result, out or Path("energy_report") / name, fmt)
+    table = Table(title=f"Waste-to-energy options: {scenario.name} (P50, P10-P90 in brackets)", show_lines=True)
     frame = comparison_table(result)
     table.add_column("")
     for tech in TECH_LABELS.values():

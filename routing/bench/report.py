@@ -12,9 +12,13 @@ solvers, ties shared); ``n/a`` (declined: a feature the backend cannot model, or
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 #: Statuses that mean the solver declined the instance.
 DECLINED = ("not_applicable", "unavailable")
@@ -129,11 +133,7 @@ def performance_profile(frame: pd.DataFrame, path: str | Path) -> Path:
         ax.set_ylim(-0.02, 1.02)
         ax.legend(loc="lower right")
     axes[0][0].set_ylabel("share of instances")
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def gap_over_time(progress_csv: str | Path, frame: pd.DataFrame, path: str | Path) -> Path:
@@ -176,6 +176,13 @@ def gap_over_time(progress_csv: str | Path, frame: pd.DataFrame, path: str | Pat
         ax.set_yscale("symlog", linthresh=1.0)
         ax.legend(loc="upper right")
     axes[0][0].set_ylabel("mean gap to best known (%)")
+    return _save(fig, path)
+
+
+def _save(fig: Figure, path: str | Path) -> Path:
+    """Lay out, write as PNG and close a figure; return where it went."""
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
