@@ -12,7 +12,10 @@ Two providers:
     :class:`SpeedProfile` gives the mean speed over a shift from hourly speeds.
 ``osrm``
     The ``/table`` service of an OSRM server (``annotations=distance,duration``), queried in blocks of at most
-    ``max_table_size`` coordinates (the server's ``--max-table-size``, 100 by default).
+    ``max_table_size`` coordinates (the server's ``--max-table-size``, 100 by default). Far-off points and unroutable
+    pairs get a calibrated straight-line estimate (:mod:`routing.road_fallback`).
+``osrm-local``
+    The OSRM engine in this process on a prepared dataset (:mod:`routing.osrm_local`), with the same fallback.
 
 Matrices are cached as ``.npz`` files named by a SHA-256 of the coordinates (rounded to 1e-6 degree, about 0.1 m) and
 of the provider settings, so a second plan over the same bins costs no requests. Library code is given the server URL
@@ -43,7 +46,7 @@ DEFAULT_SPEED_KPH = 25.0
 #: Where matrices are cached unless the caller says otherwise.
 DEFAULT_CACHE_DIR = Path.home() / ".cache" / "waste-optimiser" / "matrices"
 #: Cache file format; bump to invalidate old files.
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +64,11 @@ class Matrices:
     unreachable
         Pairs OSRM could not route (filled with the straight-line estimate); 0 for haversine.
     snap_m
-        In-process OSRM only: each point's distance to the road it was moved to (m), float; else ``None``.
+        OSRM only: each point's distance to the road it was moved to (m), float; ``None`` for haversine.
     fallback_points
-        In-process OSRM only: points too far from any road, whose pairs hold the straight-line estimate.
+        OSRM only: points too far from any road, whose pairs hold the straight-line estimate.
     circuity
-        In-process OSRM only: road-over-straight factor calibrated on the routed pairs and used for the estimate.
+        OSRM only: road-over-straight factor calibrated on the routed pairs and used for the estimate.
     """
 
     distance_m: np.ndarray
@@ -159,6 +162,7 @@ def osrm_matrices(
     max_table_size: int = 100,
     timeout_s: float = 30.0,
     workers: int = 4,
+    max_snap_m: float | None = None,
 ) -> Matrices:
     """Road distances (m) and times (s) from the ``/table`` service of an OSRM server.
 
@@ -177,11 +181,16 @@ def osrm_matrices(
         Timeout of each request (s).
     workers
         Requests in flight at once.
+    max_snap_m
+        A point farther than this (m) from the nearest road gets the straight-line estimate; ``None`` for
+        :data:`routing.road_fallback.DEFAULT_MAX_SNAP_M`.
 
     Returns
     -------
     Matrices
-        Pairs the server cannot route are filled with a straight-line estimate and counted in ``unreachable``.
+        As from the in-process engine (:mod:`routing.road_fallback`): ``snap_m`` holds each point's distance to its
+        road; far-off points and pairs the server cannot route get the straight line times the circuity calibrated
+        on the routed pairs, counted in ``fallback_points`` and ``unreachable``.
 
     Raises
     ------
@@ -194,6 +203,7 @@ def osrm_matrices(
     starts = range(0, n, block)
     dist = np.full((n, n), np.nan)
     dur = np.full((n, n), np.nan)
+    snap_m = np.full(n, np.nan)
     base = url.rstrip("/")
 
     def fetch(i0: int, j0: int) -> None:
@@ -213,19 +223,16 @@ def osrm_matrices(
             raise ConfigError(msg)
         dist[i0 : i0 + len(src), j0 : j0 + len(dst)] = d
         dur[i0 : i0 + len(src), j0 : j0 + len(dst)] = t
+        if j0 == 0:
+            snap_m[i0 : i0 + len(src)] = [float(w.get("distance", np.nan)) for w in answer.get("sources", [])]
 
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         for future in [pool.submit(fetch, i0, j0) for i0 in starts for j0 in starts]:
             future.result()
-    missing = np.isnan(dist) | np.isnan(dur)
-    np.fill_diagonal(missing, False)
-    if missing.any():
-        estimate = haversine_matrices(coords)
-        dist[missing] = estimate.distance_m[missing]
-        dur[missing] = estimate.duration_s[missing]
-    np.fill_diagonal(dist, 0)
-    np.fill_diagonal(dur, 0)
-    return Matrices(np.rint(dist).astype(np.int64), np.rint(dur).astype(np.int64), "osrm", int(missing.sum()))
+    from routing.road_fallback import DEFAULT_MAX_SNAP_M, complete_road_tables  # imports this module
+
+    limit = DEFAULT_MAX_SNAP_M if max_snap_m is None else max_snap_m
+    return complete_road_tables(coords, dist, dur, snap_m, "osrm", max_snap_m=limit)
 
 
 def build_matrices(

@@ -6,13 +6,8 @@ answers ``Table`` queries directly, in blocks of ``chunk`` sources by ``chunk`` 
 
 Snapping and the fallback
 -------------------------
-OSRM moves every point to the nearest routable road before routing and reports how far it moved it (the
-``distance`` of each source and destination, m). A point farther than ``max_snap_m`` from any road, typically a bin
-outside the extract, would otherwise be routed from a road that may lie kilometres away, so its rows and columns get
-the straight-line estimate instead: great-circle distance times a circuity factor, driven at a speed, both
-*calibrated* on the pairs the engine did route between well-snapped points (the median road-over-straight ratio and the
-median road speed). The same estimate fills pairs the engine cannot route at all (a one-way island, a disconnected
-part of the extract). The factor and the points left to it are reported in the returned :class:`Matrices`.
+Each point's snapping distance is kept; points too far from any road and pairs the engine cannot route get the
+calibrated straight-line estimate of :mod:`routing.road_fallback`, as over HTTP.
 """
 
 from __future__ import annotations
@@ -23,17 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from routing.matrix import DEFAULT_CIRCUITY, DEFAULT_SPEED_KPH, Matrices, _coords, haversine_m
+from routing.matrix import DEFAULT_CIRCUITY, Matrices, _coords
+from routing.road_fallback import DEFAULT_MAX_SNAP_M, complete_road_tables
 from routing.roads import dataset_path
 from waste.errors import ConfigError
 
-#: A point farther than this from any road (m) is left to the straight-line estimate. A bin stands at the kerb, so a
-#: correct point snaps within a few tens of metres; 250 m allows for a bin set back in a yard or a parking lot.
-DEFAULT_MAX_SNAP_M = 250.0
 #: Most sources (and destinations) per engine call: a 1,000 x 1,000 block holds 2,000 coordinates.
 DEFAULT_CHUNK = 1000
-#: Pairs closer than this (m) in a straight line say little about circuity (snapping noise dominates).
-_MIN_CALIBRATION_M = 100.0
 
 
 def engine_dataset(dataset: Path) -> Path:
@@ -112,44 +103,7 @@ def osrm_local_matrices(
         empty = np.zeros((0, 0), dtype=np.int64)
         return Matrices(empty, empty.copy(), "osrm-local", snap_m=np.zeros(0), circuity=DEFAULT_CIRCUITY)
     dist, dur, snap_m = _tables(coords, engine_dataset(dataset), chunk)
-
-    far = snap_m > max_snap_m
-    routed = ~(far[:, None] | far[None, :]) & np.isfinite(dist) & np.isfinite(dur)
-    np.fill_diagonal(routed, True)
-    lat, lon = coords[:, 0], coords[:, 1]
-    straight = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
-    circuity, speed_ms = calibrate(straight, dist, dur, routed)
-    estimated = ~routed
-    dist[estimated] = straight[estimated] * circuity
-    dur[estimated] = dist[estimated] / speed_ms
-    np.fill_diagonal(dist, 0)
-    np.fill_diagonal(dur, 0)
-    return Matrices(
-        np.rint(dist).astype(np.int64),
-        np.rint(dur).astype(np.int64),
-        "osrm-local",
-        int(estimated.sum()),
-        snap_m=snap_m,
-        fallback_points=int(far.sum()),
-        circuity=circuity,
-    )
-
-
-def calibrate(
-    straight_m: np.ndarray, road_m: np.ndarray, road_s: np.ndarray, routed: np.ndarray
-) -> tuple[float, float]:
-    """Circuity (road m per straight m) and speed (m/s) of the routed pairs: medians, robust to a few odd routes.
-
-    Only off-diagonal pairs at least 100 m apart count. Without any, the defaults of :mod:`routing.matrix` are used
-    (circuity 1.3, 25 km/h).
-    """
-    ok = routed & (straight_m >= _MIN_CALIBRATION_M) & (road_s > 0)
-    np.fill_diagonal(ok, False)
-    if not ok.any():
-        return DEFAULT_CIRCUITY, DEFAULT_SPEED_KPH / 3.6
-    circuity = max(1.0, float(np.median(road_m[ok] / straight_m[ok])))
-    speed_ms = float(np.median(road_m[ok] / road_s[ok]))
-    return circuity, speed_ms
+    return complete_road_tables(coords, dist, dur, snap_m, "osrm-local", max_snap_m=max_snap_m)
 
 
 def _tables(coords: np.ndarray, path: Path, chunk: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,7 +1,7 @@
 """Street geometry of planned routes from OSRM, so that the map shows routes along the streets.
 
 Each leg (one visit to the next) is asked of the in-process engine separately: a leg whose end lies farther than
-:data:`routing.osrm_local.DEFAULT_MAX_SNAP_M` from any road of the extract (a landfill outside it, say) is drawn
+:data:`routing.road_fallback.DEFAULT_MAX_SNAP_M` from any road of the extract (a landfill outside it, say) is drawn
 as a straight line, as its travel time was costed, rather than along a road the engine would snap it to.
 """
 
@@ -11,7 +11,8 @@ from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
 
-from routing.osrm_local import DEFAULT_MAX_SNAP_M, _engine, engine_dataset
+from routing.osrm_local import _engine, engine_dataset
+from routing.road_fallback import DEFAULT_MAX_SNAP_M
 from waste.errors import ConfigError
 
 

@@ -17,7 +17,7 @@ from routing.matrix import build_matrices, haversine_m, osrm_matrices
 from routing.roads import MANIFEST_NAME, REUSED, build_roads, truck_profile
 from routing.roads_server import serve_roads
 from tests.conftest import SHARED
-from waste.errors import InputError
+from waste.errors import ConfigError, InputError
 
 DOWNTOWN = SHARED / "city_data" / "baltimore" / "downtown.osm.pbf"
 
@@ -86,8 +86,6 @@ def test_truck_profile_builds_and_is_slower(roads_dir: Path, tmp_path: Path) -> 
 
 
 def test_truck_patch_notices_a_changed_car_profile() -> None:
-    from waste.errors import ConfigError
-
     with pytest.raises(ConfigError, match="truck profile"):
         truck_profile("api_version = 4\n")
 
@@ -180,11 +178,41 @@ def test_http_server_and_in_process_agree(roads_dir: Path, routed_url: str) -> N
     assert http.unreachable == 0
     np.testing.assert_allclose(http.distance_m, local.distance_m, atol=1)
     np.testing.assert_allclose(http.duration_s, local.duration_s, atol=1)
+    np.testing.assert_allclose(http.snap_m, local.snap_m, atol=0.5)
+
+
+def test_http_far_point_gets_the_same_fallback(roads_dir: Path, routed_url: str) -> None:
+    coords = np.vstack([POINTS, FAR])
+    local = build_matrices(coords, osrm_data=roads_dir, cache_dir=None)
+    http = osrm_matrices(coords, routed_url)
+    assert http.fallback_points == 1
+    assert http.unreachable == 2 * len(POINTS)
+    assert http.circuity == pytest.approx(local.circuity, rel=1e-3)
+    np.testing.assert_allclose(http.distance_m, local.distance_m, atol=1)
+
+
+def test_http_error_answer_is_a_config_error(routed_url: str) -> None:
+    """The server refuses a table larger than its ``--max-table-size`` (100): its message reaches the user."""
+    lat, lon = np.meshgrid(np.linspace(39.28, 39.29, 12), np.linspace(-76.60, -76.58, 12))
+    grid = np.column_stack([lat.ravel(), lon.ravel()])
+    with pytest.raises(ConfigError, match="TooBig|too big|Too many"):
+        osrm_matrices(grid, routed_url, max_table_size=len(grid) * 2)
+
+
+def test_http_cache_hit_makes_no_request(routed_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    first = build_matrices(POINTS, osrm_url=routed_url, cache_dir=tmp_path)
+    monkeypatch.setattr("routing.matrix._get_json", _no_request)
+    second = build_matrices(POINTS, osrm_url=routed_url, cache_dir=tmp_path)
+    np.testing.assert_array_equal(first.distance_m, second.distance_m)
+    np.testing.assert_allclose(first.snap_m, second.snap_m)
+    assert second.provider == "osrm"
+
+
+def _no_request(*args: object, **kwargs: object) -> None:
+    raise AssertionError("the cache should have answered")
 
 
 def test_missing_dataset_is_a_config_error(roads_dir: Path, tmp_path: Path) -> None:
-    from waste.errors import ConfigError
-
     with pytest.raises(ConfigError, match="waste roads build"):
         build_matrices(POINTS, osrm_data=tmp_path, cache_dir=None)
 
