@@ -195,7 +195,7 @@ def test_http_error_answer_is_a_config_error(routed_url: str) -> None:
     """The server refuses a table larger than its ``--max-table-size`` (100): its message reaches the user."""
     lat, lon = np.meshgrid(np.linspace(39.28, 39.29, 12), np.linspace(-76.60, -76.58, 12))
     grid = np.column_stack([lat.ravel(), lon.ravel()])
-    with pytest.raises(ConfigError, match="TooBig|too big|Too many"):
+    with pytest.raises(ConfigError, match="TooBig"):
         osrm_matrices(grid, routed_url, max_table_size=len(grid) * 2)
 
 
