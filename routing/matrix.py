@@ -27,6 +27,7 @@ from __future__ import annotations
 import hashlib
 import json
 import urllib.error
+import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -328,7 +329,8 @@ def _get_json(query: str, timeout_s: float) -> dict:
         msg = f"OSRM server answered HTTP {exc.code}: {detail}"
         raise ConfigError(msg) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        msg = f"cannot reach the OSRM server ({query.split('/table/')[0]}): {exc}"
+        parts = urllib.parse.urlsplit(query)
+        msg = f"cannot reach the OSRM server ({parts.scheme}://{parts.netloc}): {exc}"
         raise ConfigError(msg) from exc
     except json.JSONDecodeError as exc:
         msg = f"the OSRM server did not answer JSON: {exc}"

@@ -86,6 +86,8 @@ class DailyPlan:
         Where travel times came from: ``haversine``, ``osrm`` (HTTP) or ``osrm-local`` (in-process).
     roads
         The prepared road dataset the times came from, if any; route lines follow its streets.
+    osrm_url
+        The OSRM server the times came from, if any (and no ``roads``); route lines follow its streets.
     off_road_points
         With road data: places too far from any road, costed by the straight line times :attr:`circuity`.
     """
@@ -103,6 +105,7 @@ class DailyPlan:
     timings_s: dict[str, float]
     matrix_provider: str = "haversine"
     roads: Path | None = None
+    osrm_url: str | None = None
     off_road_points: int = 0
     circuity: float | None = None
 
@@ -211,6 +214,7 @@ def plan_day(
         timings_s=timings,
         matrix_provider="osrm-local" if options.osrm_data else ("osrm" if options.osrm_url else "haversine"),
         roads=options.osrm_data,
+        osrm_url=None if options.osrm_data else options.osrm_url,
         off_road_points=built[-1].fallback_points if built else 0,
         circuity=built[-1].circuity if built else None,
     )

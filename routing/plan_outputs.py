@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from routing.plan import DailyPlan
-from routing.route_lines import street_line
+from routing.route_lines import street_line, street_line_http
 
 #: Diesel a full-size refuse truck burns in collection work (L/km). Stop-and-go collection gives about 2.5-3
 #: miles per US gallon (0.8-0.95 L/km) in published fleet reports; 0.85 L/km is taken as typical. An assumption.
@@ -108,12 +108,18 @@ def route_sheets(plan: DailyPlan) -> dict[str, pd.DataFrame]:
 def plan_geojson(plan: DailyPlan) -> dict[str, Any]:
     """Routes as lines (one per truck, in visiting order) and every bin as a point with its forecast and decision.
 
-    With road data the lines follow the streets (:mod:`routing.route_lines`); otherwise they join the visits.
+    With road data or an OSRM server the lines follow the streets (:mod:`routing.route_lines`); otherwise they join
+    the visits.
     """
     features: list[dict[str, Any]] = []
     for number, (truck, sheet) in enumerate(route_sheets(plan).items()):
         stops_lonlat = [(float(x), float(y)) for x, y in sheet[["lon", "lat"]].to_numpy()]
-        line = street_line(plan.roads, stops_lonlat) if plan.roads else [list(p) for p in stops_lonlat]
+        if plan.roads:
+            line = street_line(plan.roads, stops_lonlat)
+        elif plan.osrm_url:
+            line = street_line_http(plan.osrm_url, stops_lonlat)
+        else:
+            line = [list(p) for p in stops_lonlat]
         features.append(
             {
                 "type": "Feature",

@@ -274,3 +274,31 @@ def test_street_line_draws_off_road_legs_straight(roads_dir: Path) -> None:
     far = (float(FAR[0, 1]), float(FAR[0, 0]))
     with_far = street_line(roads_dir, [on_road[0], far])
     assert with_far == [list(on_road[0]), list(far)]
+
+
+def test_street_line_over_http_matches_the_engine(roads_dir: Path, routed_url: str) -> None:
+    """The server's ``/route`` service draws the same line as the in-process engine, far legs straight."""
+    from routing.route_lines import street_line, street_line_http
+
+    lonlat = [(float(lon), float(lat)) for lat, lon in POINTS[:4]] + [(float(FAR[0, 1]), float(FAR[0, 0]))]
+    http = street_line_http(routed_url, lonlat)
+    np.testing.assert_allclose(http, street_line(roads_dir, lonlat), atol=1e-5)
+    assert http[-1] == list(lonlat[-1])
+    assert len(http) > 2 * len(lonlat)
+
+
+def test_plan_over_http_reports_off_road_places(routed_url: str, tiny_sqlite_store, tmp_path: Path) -> None:
+    """A plan on an OSRM server says how many places lay off its roads, and its lines come from the server."""
+    from routing.check import check
+    from routing.plan import PlanOptions, plan_day
+    from routing.plan_outputs import plan_geojson
+    from tests.routing.test_plan import _ingest, _readings
+
+    _ingest(tiny_sqlite_store, _readings())
+    plan = plan_day(tiny_sqlite_store, "tiny", PlanOptions(time_limit_s=2, cache_dir=None, osrm_url=routed_url))
+    assert check(plan.problem, plan.result.solution) == []
+    assert plan.matrix_provider == "osrm"
+    assert plan.off_road_points >= 1  # the landfill south of the extract
+    assert plan.circuity is not None
+    routes = [f for f in plan_geojson(plan)["features"] if f["properties"]["kind"] == "route"]
+    assert routes
