@@ -188,7 +188,7 @@ def _waste(scenario: Scenario, draws: Draws, years: NDArray[np.int64], base_tonn
     fractions = with_organic_share(scenario.composition.as_array(), draws["organic_share"])
     moisture = np.broadcast_to(scenario.composition.moisture_array(), fractions.shape).copy()
     moisture[:, COMPONENTS.index("food")] = draws["food_moisture"]
-    lhv = lhv_as_received(fractions, moisture, draws["hhv_factor"])
+    lhv = lhv_as_received(fractions, moisture, draws["hhv_factor"] * scenario.composition.hhv_calibration)
     return tonnes, fractions, moisture, lhv
 
 
