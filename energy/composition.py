@@ -163,9 +163,7 @@ class Composition:
 
     def moisture_array(self) -> NDArray[np.float64]:
         """Moisture of each component (fraction of wet mass), measured where given, else the table value."""
-        return np.array(
-            [float(self.moisture.get(c, COMPONENT_TABLE[c].moisture)) for c in COMPONENTS], dtype=float
-        )
+        return np.array([float(self.moisture.get(c, COMPONENT_TABLE[c].moisture)) for c in COMPONENTS], dtype=float)
 
     @property
     def hhv_calibration(self) -> float:

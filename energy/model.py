@@ -282,9 +282,7 @@ def evaluate(scenario: Scenario, plan: Design, draws: Draws) -> Results:
         "mw_gross": gross[:, i] / hours,
         "mw_net": net[:, i] / hours,
         "direct_co2e_t_per_yr": inc.fossil_co2_t_per_t(fractions, moisture) * burnt.mean(axis=1),
-        "residues_t_per_yr": (residues["bottom_ash"] + residues["apc_residues"])
-        / 1000.0
-        * burnt.mean(axis=1),
+        "residues_t_per_yr": (residues["bottom_ash"] + residues["apc_residues"]) / 1000.0 * burnt.mean(axis=1),
         "lhv_mj_kg": lhv,
         "burns_unassisted": inc.burns_without_support_fuel(lhv, fractions, moisture).astype(float),
     }
@@ -314,9 +312,7 @@ def evaluate(scenario: Scenario, plan: Design, draws: Draws) -> Results:
         "lhv_mj_kg": np.full(len(lhv), np.nan),
         "burns_unassisted": np.full(len(lhv), np.nan),
     }
-    results["digestion"] = _finish(
-        out, scenario, draws, treated, net, capex, opex, (net * price).mean(axis=1), i
-    )
+    results["digestion"] = _finish(out, scenario, draws, treated, net, capex, opex, (net * price).mean(axis=1), i)
 
     # Landfill gas: everything landfilled, IPCC FOD methane, captured share burnt in engines.
     g = scenario.landfill_gas
@@ -339,9 +335,7 @@ def evaluate(scenario: Scenario, plan: Design, draws: Draws) -> Results:
         "burns_unassisted": np.full(len(lhv), np.nan),
     }
     revenue = (net * price).mean(axis=1)
-    results["landfill_gas"] = _finish(
-        out, scenario, draws, tonnes, net, capex, gas_opex + landfill, revenue, i
-    )
+    results["landfill_gas"] = _finish(out, scenario, draws, tonnes, net, capex, gas_opex + landfill, revenue, i)
     # LCOE of landfill gas covers the gas system only: the landfill is paid for by the waste it takes.
     results["landfill_gas"]["lcoe_usd_per_mwh"] = levelised_cost_per_mwh(
         capex, gas_opex, net.mean(axis=1), draws["discount_rate"], scenario.life_years

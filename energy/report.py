@@ -89,9 +89,7 @@ def comparison_table(a: Assessment) -> pd.DataFrame:
         }
     )
     plan = layouts(a)
-    rows.append(
-        {"output": "Recommended capacity and layout", **{TECH_LABELS[t]: plan[t] for t in TECHNOLOGIES}}
-    )
+    rows.append({"output": "Recommended capacity and layout", **{TECH_LABELS[t]: plan[t] for t in TECHNOLOGIES}})
     return pd.DataFrame(rows)
 
 
@@ -116,8 +114,7 @@ def _summary_text(a: Assessment) -> list[str]:
         ),
         f"Most electricity: {TECH_LABELS[best]}, {v(best, 'mwh_net_per_yr', 'p50'):,.0f} MWh/yr net (P50), "
         f"enough for {v(best, 'households', 'p50'):,.0f} households.",
-        f"Lowest gate fee: {TECH_LABELS[cheapest]}, {v(cheapest, 'gate_fee_usd_per_t', 'p50'):,.0f} USD/t "
-        "(P50).",
+        f"Lowest gate fee: {TECH_LABELS[cheapest]}, {v(cheapest, 'gate_fee_usd_per_t', 'p50'):,.0f} USD/t (P50).",
         "Anaerobic digestion treats only the separately collected organic fraction; the rest still needs "
         "landfill or incineration. Landfill gas leaves the uncaptured methane in the air (direct CO2e row).",
     ]

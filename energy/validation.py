@@ -172,9 +172,7 @@ def validate(plants: pd.DataFrame, params: IncinerationParams | None = None) -> 
         if pd.notna(plant["observed_energy_mwh"]):
             basis = str(plant["observed_energy_basis"])
             own = params.parasitic_fraction if _is_net(basis) else 0.0
-            tonnes = _tonnes(
-                float(plant["observed_throughput_value"]), str(plant["observed_throughput_unit"])
-            )
+            tonnes = _tonnes(float(plant["observed_throughput_value"]), str(plant["observed_throughput_unit"]))
             estimate = float(electricity_mwh(tonnes, lhv, eta, own))
             row |= {
                 "compared": "annual energy",
@@ -187,17 +185,13 @@ def validate(plants: pd.DataFrame, params: IncinerationParams | None = None) -> 
             if pd.notna(plant["capacity_value"]):
                 t_h = _tonnes(float(plant["capacity_value"]), str(plant["capacity_unit"])) / 24.0
             else:
-                yearly = _tonnes(
-                    float(plant["observed_throughput_value"]), str(plant["observed_throughput_unit"])
-                )
+                yearly = _tonnes(float(plant["observed_throughput_value"]), str(plant["observed_throughput_unit"]))
                 t_h = yearly / params.availability_h
                 row["note"] = "rated throughput taken as yearly tonnes / 8,000 h; "
             estimate = float(electricity_mwh(t_h, lhv, eta, own))
             row |= {"compared": "rated power", "unit": "MW", "reported": float(plant["rated_mw"])}
         else:
-            rows.append(
-                {**row, "note": "no electricity or rated power published in the data set: not scored"}
-            )
+            rows.append({**row, "note": "no electricity or rated power published in the data set: not scored"})
             continue
         error = 100.0 * (estimate - row["reported"]) / row["reported"]
         row |= {"basis": basis, "estimated": estimate, "error_pct": error, "scored": True}

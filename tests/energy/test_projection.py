@@ -26,9 +26,7 @@ def test_population_route_by_hand():
 
 def test_coverage_ramps_to_target():
     """Coverage moves linearly to its target and stays there."""
-    inputs = ProjectionInputs(
-        2020, 1e5, 0.0, 1.0, coverage=0.8, coverage_target=1.0, coverage_target_year=2030
-    )
+    inputs = ProjectionInputs(2020, 1e5, 0.0, 1.0, coverage=0.8, coverage_target=1.0, coverage_target_year=2030)
     frame = project_tonnage(inputs, [2020, 2025, 2030, 2040])
     assert frame["coverage"].tolist() == pytest.approx([0.8, 0.9, 1.0, 1.0])
 
