@@ -95,8 +95,8 @@ DRIVERS: dict[str, tuple[str, str, tuple[float, float] | None, str]] = {
 OUTPUTS: dict[str, tuple[str, str]] = {
     "t_per_day": ("Waste treated, life average", "t/day"),
     "capacity_t_per_day": ("Capacity (grate nameplate, digester feed, landfill intake)", "t/day"),
-    "mw_gross": ("Electrical output, design year, gross", "MW"),
-    "mw_net": ("Electrical output, design year, net", "MW"),
+    "mw_gross": ("Electrical output, design year (landfill gas: peak year), gross", "MW"),
+    "mw_net": ("Electrical output, design year (landfill gas: peak year), net", "MW"),
     "mwh_net_per_yr": ("Net electricity, life average", "MWh/yr"),
     "households": ("Households supplied", "households"),
     "co2e_avoided_t_per_yr": ("CO2e avoided from the grid", "t/yr"),

@@ -8,7 +8,8 @@ A scenario file has these tables (units in the key names; see the sample files
 per_capita_growth_per_yr, coverage, coverage_target, coverage_target_year, recycling, recycling_target,
 recycling_target_year, seasonal_peak_factor, records (optional CSV of recorded tonnes, ``year,tonnes`` or
 ``date,tonnes``, relative to the scenario file). ``[composition]`` wet mass fraction of each component, a
-``source`` and optionally ``measured_hhv_mj_kg``, a heating value measured on the mixed waste as fired. ``[moisture]`` (optional) measured moisture per component. ``[plant]`` start_year, life_years,
+``source`` and optionally ``measured_hhv_mj_kg``, a heating value measured on the mixed waste as fired.
+``[moisture]`` (optional) measured moisture per component. ``[plant]`` start_year, life_years,
 design_year_offset, discount_rate. ``[grid]`` emission_factor_t_per_mwh, power_price_usd_per_mwh,
 heat_price_usd_per_mwh, household_mwh_per_yr. ``[incineration]``, ``[digestion]``, ``[landfill_gas]``
 (optional) override technology parameters by field name. ``[costs.<technology>]`` cost ranges as
