@@ -242,7 +242,8 @@ def blocks(a: Assessment, charts: dict[str, Path]) -> list[tuple[str, object]]:
                 "Costs: ranges from the studies cited in the scenario file; capital annualised at the "
                 "scenario's "
                 "discount rate over the plant life. Gate fee = (annual capital + operating cost - power "
-                "sales) / t.",
+                "sales) / t. For landfill gas the LCOE covers the gas wells and engines only, while its gate "
+                "fee also pays for landfilling the waste.",
             ],
         ),
     ]
