@@ -173,6 +173,13 @@ def _summary_text(a: Assessment) -> list[str]:
         "Anaerobic digestion treats only the separately collected organic fraction; the rest still needs "
         "landfill or incineration, so it complements either rather than replacing them.",
     ]
+    sized = [e for e in sc.existing if e.capacity_t_per_day]
+    if sized:
+        named = "; ".join(f"{e.name} ({e.kind}, {fmt(e.capacity_t_per_day)} t/day)" for e in sized)
+        lines.append(
+            f"Already serving the city: {named}. The figures above are for new plants sized on the city's own "
+            "waste: compare them with extending, replacing or contracting these facilities."
+        )
     return lines
 
 
