@@ -1,6 +1,6 @@
 """Heating value of mixed municipal solid waste from its composition.
 
-Two routes to the lower heating value (LHV) as received, in MJ/kg:
+Routes to the lower heating value (LHV) as received, in MJ/kg:
 
 * **Component tables.** Each component's dry higher heating value (HHV) and hydrogen content come from the
   standard engineering tables (Tchobanoglous, Theisen & Vigil, *Integrated Solid Waste Management*,
@@ -9,8 +9,8 @@ Two routes to the lower heating value (LHV) as received, in MJ/kg:
   moisture, so the dry HHV is that value divided by ``1 - moisture``. The mixture's HHV as received is the
   dry-mass-weighted sum at the *actual* moisture.
 * **Measured bulk heating value.** Laboratory values of clean, sorted components overstate the heating value of
-  mixed waste as it is actually burnt (soiling, fines and water picked up in the bin and the truck are not in the
-  component tables). Where a heating value of the mixed waste as fired has been measured or published (for US
+  mixed waste as it is actually burnt: the tables describe clean material, while waste as fired also carries
+  soiling and fines. Where a heating value of the mixed waste as fired has been measured or published (for US
   municipal waste, the US EPA default of 9.95 mmBtu per short ton, 40 CFR Part 98 Subpart C, Table C-1), every
   component's HHV is scaled by one common factor so the mixture matches it; the composition still sets the
   moisture, hydrogen and ash, and so the LHV, the Tanner triangle and the residues.
