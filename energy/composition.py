@@ -17,7 +17,7 @@ Routes to the lower heating value (LHV) as received, in MJ/kg:
 * **Elemental analysis (Dulong).** When an ultimate analysis of the waste is available, the modified Dulong
   formula (Tchobanoglous et al. 1993, Eq. 4-10, converted from Btu/lb to kJ/kg) gives the dry HHV.
 
-In both routes the LHV as received subtracts the latent heat of the water present (the moisture) and of the
+In every route the LHV as received subtracts the latent heat of the water present (the moisture) and of the
 water formed by burning the hydrogen: ``LHV = HHV_ar - 2.442 * (w + 8.937 * H_ar)`` (latent heat of water at
 25 degC, 2.442 MJ/kg; 8.937 kg of water per kg of hydrogen), the basis used by EN ISO 18125 / ISO 1928.
 
