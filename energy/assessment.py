@@ -88,8 +88,6 @@ def assess(scenario: Scenario, *, runs: int = 2000, seed: int = 0) -> Assessment
         }
     )
     tornadoes = {
-        (tech, output): tornado(scenario, plan, tech, output)
-        for tech in TECHNOLOGIES
-        for output in TORNADO_OUTPUTS
+        (tech, output): tornado(scenario, plan, tech, output) for tech in TECHNOLOGIES for output in TORNADO_OUTPUTS
     }
     return Assessment(scenario, plan, summary, tonnage, tornadoes, runs, seed)

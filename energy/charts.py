@@ -29,8 +29,11 @@ TECH_LABELS: dict[str, str] = {
 }
 
 
-def _save(fig: plt.Figure, path: Path) -> Path:
-    fig.tight_layout()
+_THOUSANDS = FuncFormatter(lambda v, _: f"{v:,.0f}")
+
+
+def _save(fig: plt.Figure, path: Path, rect: tuple[float, float, float, float] = (0, 0, 1, 1)) -> Path:
+    fig.tight_layout(rect=rect)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
@@ -43,6 +46,15 @@ def tonnage_chart(a: Assessment, path: Path) -> Path:
     ax.fill_between(t["year"], t["p10"] / 365, t["p90"] / 365, alpha=0.25, label="P10-P90")
     ax.plot(t["year"], t["base"] / 365, label="base case")
     ax.axvline(a.plan.design_year, linestyle="--", color="grey", label=f"design year {a.plan.design_year}")
+    hours = a.scenario.incineration.availability_h
+    yearly_cap = a.plan.grate.total * hours / 365.0
+    ax.axhline(
+        yearly_cap,
+        linestyle=":",
+        color="tab:red",
+        label=f"incinerator capacity, {a.plan.grate.describe()} at {hours:,.0f} h/yr",
+    )
+    ax.yaxis.set_major_formatter(_THOUSANDS)
     ax.set_ylabel("waste available (t/day)")
     ax.set_title(f"{a.scenario.name}: waste available over the plant life")
     ax.legend(loc="best", fontsize=8)
@@ -67,6 +79,7 @@ def _bars(ax: plt.Axes, a: Assessment, output: str) -> None:
     ax.bar([TECH_LABELS[t] for t in TECHNOLOGIES], p50, yerr=err, capsize=4)
     label, unit = OUTPUTS[output]
     ax.set_ylabel(unit)
+    ax.yaxis.set_major_formatter(_THOUSANDS)
     ax.set_title(f"{label} (P50, P10-P90)", fontsize=9)
 
 
@@ -96,11 +109,12 @@ def tornado_chart(a: Assessment, technology: str, path: Path, top: int = 8) -> P
         label, unit = OUTPUTS[output]
         ax.set_xlabel(f"{label} ({unit})", fontsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(5))
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        ax.xaxis.set_major_formatter(_THOUSANDS)
         ax.tick_params(axis="x", labelsize=7)
-        ax.legend(fontsize=7, loc="lower right")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=2, fontsize=8, frameon=False)
     fig.suptitle(f"{TECH_LABELS[technology]}: main drivers")
-    return _save(fig, path)
+    return _save(fig, path, rect=(0, 0.07, 1, 1))
 
 
 def write_charts(a: Assessment, folder: Path) -> dict[str, Path]:

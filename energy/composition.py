@@ -1,6 +1,6 @@
 """Heating value of mixed municipal solid waste from its composition.
 
-Two routes to the lower heating value (LHV) as received, in MJ/kg:
+Routes to the lower heating value (LHV) as received, in MJ/kg:
 
 * **Component tables.** Each component's dry higher heating value (HHV) and hydrogen content come from the
   standard engineering tables (Tchobanoglous, Theisen & Vigil, *Integrated Solid Waste Management*,
@@ -8,10 +8,16 @@ Two routes to the lower heating value (LHV) as received, in MJ/kg:
   discarded). The as-discarded energy values are bomb-calorimeter (HHV) figures at the table's typical
   moisture, so the dry HHV is that value divided by ``1 - moisture``. The mixture's HHV as received is the
   dry-mass-weighted sum at the *actual* moisture.
+* **Measured bulk heating value.** Laboratory values of clean, sorted components overstate the heating value of
+  mixed waste as it is actually burnt: the tables describe clean material, while waste as fired also carries
+  soiling and fines. Where a heating value of the mixed waste as fired has been measured or published (for US
+  municipal waste, the US EPA default of 9.95 mmBtu per short ton, 40 CFR Part 98 Subpart C, Table C-1), every
+  component's HHV is scaled by one common factor so the mixture matches it; the composition still sets the
+  moisture, hydrogen and ash, and so the LHV, the Tanner triangle and the residues.
 * **Elemental analysis (Dulong).** When an ultimate analysis of the waste is available, the modified Dulong
   formula (Tchobanoglous et al. 1993, Eq. 4-10, converted from Btu/lb to kJ/kg) gives the dry HHV.
 
-In both routes the LHV as received subtracts the latent heat of the water present (the moisture) and of the
+In every route the LHV as received subtracts the latent heat of the water present (the moisture) and of the
 water formed by burning the hydrogen: ``LHV = HHV_ar - 2.442 * (w + 8.937 * H_ar)`` (latent heat of water at
 25 degC, 2.442 MJ/kg; 8.937 kg of water per kg of hydrogen), the basis used by EN ISO 18125 / ISO 1928.
 
@@ -130,9 +136,13 @@ class Composition:
     fractions: Mapping[str, float]
     moisture: Mapping[str, float] = field(default_factory=dict)
     source: str = ""
+    measured_hhv_mj_kg: float | None = None
 
     def __post_init__(self) -> None:
         where = self.source or None
+        if self.measured_hhv_mj_kg is not None and not 2.0 <= float(self.measured_hhv_mj_kg) <= 40.0:
+            msg = f"must be a heating value between 2 and 40 MJ/kg, got {self.measured_hhv_mj_kg!r}"
+            raise InputError(msg, file=where, field="composition.measured_hhv_mj_kg")
         for name, table in (("composition", self.fractions), ("moisture", self.moisture)):
             for key, value in table.items():
                 if key not in COMPONENTS:
@@ -153,9 +163,19 @@ class Composition:
 
     def moisture_array(self) -> NDArray[np.float64]:
         """Moisture of each component (fraction of wet mass), measured where given, else the table value."""
-        return np.array(
-            [float(self.moisture.get(c, COMPONENT_TABLE[c].moisture)) for c in COMPONENTS], dtype=float
-        )
+        return np.array([float(self.moisture.get(c, COMPONENT_TABLE[c].moisture)) for c in COMPONENTS], dtype=float)
+
+    @property
+    def hhv_calibration(self) -> float:
+        """Factor on every component's HHV that makes the mixture match the measured HHV (1 without one).
+
+        The component tables describe clean, sorted material; a heating value measured on the mixed waste as
+        fired is the better figure for the whole, while the composition still gives its moisture and hydrogen.
+        """
+        if self.measured_hhv_mj_kg is None:
+            return 1.0
+        table = float(hhv_as_received(self.as_array(), self.moisture_array()))
+        return float(self.measured_hhv_mj_kg) / table
 
     @property
     def organic_share(self) -> float:
@@ -237,6 +257,19 @@ def proximate(fractions: ArrayLike, moisture: ArrayLike | None = None) -> dict[s
     return {"moisture": water, "ash": ash, "combustibles": 1.0 - water - ash}
 
 
+def hhv_as_received(
+    fractions: ArrayLike, moisture: ArrayLike | None = None, hhv_factor: ArrayLike = 1.0
+) -> NDArray[np.float64]:
+    """Higher heating value of mixed waste as received, MJ/kg, from the component tables.
+
+    Parameters are as for :func:`lhv_as_received`; this is the bomb-calorimeter (gross) value, the basis on
+    which US figures (Btu/lb, mmBtu/short ton) are published.
+    """
+    x = np.asarray(fractions, dtype=float)
+    w = _MOISTURE if moisture is None else np.asarray(moisture, dtype=float)
+    return (x * (1.0 - w) * _HHV_DRY).sum(axis=-1) * np.asarray(hhv_factor, dtype=float)
+
+
 def lhv_as_received(
     fractions: ArrayLike, moisture: ArrayLike | None = None, hhv_factor: ArrayLike = 1.0
 ) -> NDArray[np.float64]:
@@ -261,7 +294,7 @@ def lhv_as_received(
     x = np.asarray(fractions, dtype=float)
     w = _MOISTURE if moisture is None else np.asarray(moisture, dtype=float)
     dry = x * (1.0 - w)
-    hhv_ar = (dry * _HHV_DRY).sum(axis=-1) * np.asarray(hhv_factor, dtype=float)
+    hhv_ar = hhv_as_received(x, w, hhv_factor)
     hydrogen_ar = (dry * _HYDROGEN).sum(axis=-1)
     water = (x * w).sum(axis=-1)
     return lhv_from_hhv(hhv_ar, water, hydrogen_ar)

@@ -20,9 +20,7 @@ from numpy.typing import ArrayLike, NDArray
 from waste.errors import InputError
 
 
-def triangular_quantile(
-    low: ArrayLike, mode: ArrayLike, high: ArrayLike, q: ArrayLike
-) -> NDArray[np.float64]:
+def triangular_quantile(low: ArrayLike, mode: ArrayLike, high: ArrayLike, q: ArrayLike) -> NDArray[np.float64]:
     """Inverse cumulative distribution of a triangular distribution (vectorised; ``low == high`` allowed).
 
     Parameters
@@ -60,9 +58,7 @@ class CostRange:
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.low <= self.mode <= self.high):
-            msg = (
-                f"cost range must satisfy 0 <= low <= mode <= high, got {self.low}, {self.mode}, {self.high}"
-            )
+            msg = f"cost range must satisfy 0 <= low <= mode <= high, got {self.low}, {self.mode}, {self.high}"
             raise InputError(msg, file=self.source or None)
 
     def at(self, q: ArrayLike) -> NDArray[np.float64]:

@@ -124,9 +124,7 @@ def digestate_t(feed_t: ArrayLike, methane: ArrayLike, methane_share: float) -> 
     return np.asarray(feed_t, dtype=float) - gas_t
 
 
-def digester_volume_m3(
-    vs_t_per_day: ArrayLike, feed_t_per_day: ArrayLike, params: DigestionParams
-) -> NDArray:
+def digester_volume_m3(vs_t_per_day: ArrayLike, feed_t_per_day: ArrayLike, params: DigestionParams) -> NDArray:
     """Working digester volume, m3: the larger of the loading-rate volume and the retention-time volume.
 
     The retention volume assumes a feed density of 1 t/m3 after dilution (wet process).

@@ -105,9 +105,7 @@ def electricity_mwh(
 ) -> NDArray[np.float64]:
     """Electricity, MWh, from ``tonnes`` of waste: tonnes * LHV (GJ/t) / 3.6 * efficiency * (1 - own use)."""
     gj = np.asarray(tonnes, dtype=float) * np.asarray(lhv_mj_kg, dtype=float)
-    return (
-        gj / 3.6 * np.asarray(efficiency, dtype=float) * (1.0 - np.asarray(parasitic_fraction, dtype=float))
-    )
+    return gj / 3.6 * np.asarray(efficiency, dtype=float) * (1.0 - np.asarray(parasitic_fraction, dtype=float))
 
 
 def burns_without_support_fuel(
@@ -145,10 +143,6 @@ def residues_kg_per_t(
 def fossil_co2_t_per_t(fractions: ArrayLike, moisture: ArrayLike | None = None) -> NDArray[np.float64]:
     """Fossil CO2 released by burning one tonne of waste, t CO2/t (IPCC 2006 Vol. 5 Eq. 5.1, oxidation 1)."""
     x = np.asarray(fractions, dtype=float)
-    w = (
-        np.array([COMPONENT_TABLE[c].moisture for c in COMPONENTS])
-        if moisture is None
-        else np.asarray(moisture)
-    )
+    w = np.array([COMPONENT_TABLE[c].moisture for c in COMPONENTS]) if moisture is None else np.asarray(moisture)
     dry = x * (1.0 - w)
     return (dry * _FOSSIL_C).sum(axis=-1) * 44.0 / 12.0

@@ -186,7 +186,5 @@ def single_deposit_methane_closed_form(
 
 def methane_to_mwh(methane_t: ArrayLike, efficiency: ArrayLike) -> NDArray[np.float64]:
     """Electricity, MWh, from tonnes of methane burnt in engines of the given LHV efficiency."""
-    energy_gj = (
-        np.asarray(methane_t, dtype=float) * 1000.0 / METHANE_KG_PER_M3 * METHANE_LHV_MJ_PER_M3 / 1000.0
-    )
+    energy_gj = np.asarray(methane_t, dtype=float) * 1000.0 / METHANE_KG_PER_M3 * METHANE_LHV_MJ_PER_M3 / 1000.0
     return energy_gj / 3.6 * np.asarray(efficiency, dtype=float)

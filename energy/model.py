@@ -95,8 +95,8 @@ DRIVERS: dict[str, tuple[str, str, tuple[float, float] | None, str]] = {
 OUTPUTS: dict[str, tuple[str, str]] = {
     "t_per_day": ("Waste treated, life average", "t/day"),
     "capacity_t_per_day": ("Capacity (grate nameplate, digester feed, landfill intake)", "t/day"),
-    "mw_gross": ("Electrical output, design year, gross", "MW"),
-    "mw_net": ("Electrical output, design year, net", "MW"),
+    "mw_gross": ("Electrical output, design year (landfill gas: peak year), gross", "MW"),
+    "mw_net": ("Electrical output, design year (landfill gas: peak year), net", "MW"),
     "mwh_net_per_yr": ("Net electricity, life average", "MWh/yr"),
     "households": ("Households supplied", "households"),
     "co2e_avoided_t_per_yr": ("CO2e avoided from the grid", "t/yr"),
@@ -188,7 +188,7 @@ def _waste(scenario: Scenario, draws: Draws, years: NDArray[np.int64], base_tonn
     fractions = with_organic_share(scenario.composition.as_array(), draws["organic_share"])
     moisture = np.broadcast_to(scenario.composition.moisture_array(), fractions.shape).copy()
     moisture[:, COMPONENTS.index("food")] = draws["food_moisture"]
-    lhv = lhv_as_received(fractions, moisture, draws["hhv_factor"])
+    lhv = lhv_as_received(fractions, moisture, draws["hhv_factor"] * scenario.composition.hhv_calibration)
     return tonnes, fractions, moisture, lhv
 
 
@@ -282,9 +282,7 @@ def evaluate(scenario: Scenario, plan: Design, draws: Draws) -> Results:
         "mw_gross": gross[:, i] / hours,
         "mw_net": net[:, i] / hours,
         "direct_co2e_t_per_yr": inc.fossil_co2_t_per_t(fractions, moisture) * burnt.mean(axis=1),
-        "residues_t_per_yr": (residues["bottom_ash"] + residues["apc_residues"])
-        / 1000.0
-        * burnt.mean(axis=1),
+        "residues_t_per_yr": (residues["bottom_ash"] + residues["apc_residues"]) / 1000.0 * burnt.mean(axis=1),
         "lhv_mj_kg": lhv,
         "burns_unassisted": inc.burns_without_support_fuel(lhv, fractions, moisture).astype(float),
     }
@@ -314,9 +312,7 @@ def evaluate(scenario: Scenario, plan: Design, draws: Draws) -> Results:
         "lhv_mj_kg": np.full(len(lhv), np.nan),
         "burns_unassisted": np.full(len(lhv), np.nan),
     }
-    results["digestion"] = _finish(
-        out, scenario, draws, treated, net, capex, opex, (net * price).mean(axis=1), i
-    )
+    results["digestion"] = _finish(out, scenario, draws, treated, net, capex, opex, (net * price).mean(axis=1), i)
 
     # Landfill gas: everything landfilled, IPCC FOD methane, captured share burnt in engines.
     g = scenario.landfill_gas
@@ -339,9 +335,7 @@ def evaluate(scenario: Scenario, plan: Design, draws: Draws) -> Results:
         "burns_unassisted": np.full(len(lhv), np.nan),
     }
     revenue = (net * price).mean(axis=1)
-    results["landfill_gas"] = _finish(
-        out, scenario, draws, tonnes, net, capex, gas_opex + landfill, revenue, i
-    )
+    results["landfill_gas"] = _finish(out, scenario, draws, tonnes, net, capex, gas_opex + landfill, revenue, i)
     # LCOE of landfill gas covers the gas system only: the landfill is paid for by the waste it takes.
     results["landfill_gas"]["lcoe_usd_per_mwh"] = levelised_cost_per_mwh(
         capex, gas_opex, net.mean(axis=1), draws["discount_rate"], scenario.life_years

@@ -78,9 +78,7 @@ class ProjectionInputs:
     recycling_target_year: int | None = None
 
 
-def _ramp(
-    years: NDArray[np.int64], base_year: int, now: float, target: float | None, target_year: int | None
-):
+def _ramp(years: NDArray[np.int64], base_year: int, now: float, target: float | None, target_year: int | None):
     if target is None or target_year is None or target_year <= base_year:
         return np.full(years.shape, now, dtype=float)
     share = np.clip((years - base_year) / (target_year - base_year), 0.0, 1.0)
@@ -114,12 +112,8 @@ def project_tonnage(inputs: ProjectionInputs, years: ArrayLike) -> pd.DataFrame:
     dt = y - inputs.base_year
     population = inputs.population * (1.0 + inputs.population_growth) ** dt
     kg = inputs.kg_per_person_day * (1.0 + inputs.per_capita_growth) ** dt
-    coverage = _ramp(
-        y, inputs.base_year, inputs.coverage, inputs.coverage_target, inputs.coverage_target_year
-    )
-    recycling = _ramp(
-        y, inputs.base_year, inputs.recycling, inputs.recycling_target, inputs.recycling_target_year
-    )
+    coverage = _ramp(y, inputs.base_year, inputs.coverage, inputs.coverage_target, inputs.coverage_target_year)
+    recycling = _ramp(y, inputs.base_year, inputs.recycling, inputs.recycling_target, inputs.recycling_target_year)
     tonnes = population * kg * 365.0 / 1000.0 * coverage * (1.0 - recycling)
     return pd.DataFrame(
         {
@@ -153,9 +147,7 @@ def _yearly_totals(records: pd.Series | pd.DataFrame) -> pd.Series:
         msg = "tonnage records must be numbers of tonnes, 0 or more"
         raise InputError(msg, field="tonnes")
     if isinstance(values.index, pd.DatetimeIndex):
-        frame = pd.DataFrame(
-            {"tonnes": values.to_numpy(), "year": values.index.year, "day": values.index.normalize()}
-        )
+        frame = pd.DataFrame({"tonnes": values.to_numpy(), "year": values.index.year, "day": values.index.normalize()})
         grouped = frame.groupby("year")
         days = grouped["day"].nunique()
         return (grouped["tonnes"].sum() * 365.0 / days.clip(upper=365)).astype(float)

@@ -8,6 +8,7 @@ recommended plants, the main drivers, the existing facilities, and the methods a
 from __future__ import annotations
 
 import html
+import math
 from pathlib import Path
 
 import pandas as pd
@@ -16,6 +17,7 @@ from energy.assessment import Assessment
 from energy.charts import TECH_LABELS, write_charts
 from energy.composition import COMPONENTS
 from energy.scenario import TECHNOLOGIES
+from energy.validation import REGION_WASTE
 from waste.errors import InputError
 
 FORMATS: tuple[str, ...] = ("md", "html")
@@ -40,17 +42,27 @@ TABLE_OUTPUTS: tuple[str, ...] = (
 
 
 def fmt(value: float) -> str:
-    """A figure rounded for reading: three significant digits, thousands separated."""
+    """A figure rounded for reading: three significant digits, thousands separated ("403,000", "8.31")."""
     if value != value:  # NaN
         return "-"
+    if value == 0:
+        return "0"
     magnitude = abs(value)
-    if magnitude >= 1000:
-        return f"{value:,.0f}"
     if magnitude >= 100:
-        return f"{value:.0f}"
+        digits = math.floor(math.log10(magnitude)) - 2
+        return f"{round(value, -digits):,.0f}"
     if magnitude >= 10:
         return f"{value:.1f}"
     return f"{value:.2f}"
+
+
+def fmt_range(p50: float, p10: float, p90: float) -> str:
+    """``P50 (P10-P90)``, or the single figure when the range is empty (a fixed design quantity)."""
+    if p50 != p50:
+        return "-"
+    if fmt(p10) == fmt(p90):
+        return fmt(p50)
+    return f"{fmt(p50)} ({fmt(p10)}-{fmt(p90)})"
 
 
 def layouts(a: Assessment) -> dict[str, str]:
@@ -71,12 +83,10 @@ def comparison_table(a: Assessment) -> pd.DataFrame:
     s = a.summary.set_index(["technology", "output"])
     for output in TABLE_OUTPUTS:
         label, unit = s.loc[(TECHNOLOGIES[0], output), ["label", "unit"]]
-        row = {"output": f"{label} ({unit})"}
+        row = {"output": label if unit.lower() in label.lower() else f"{label} ({unit})"}
         for tech in TECHNOLOGIES:
             r = s.loc[(tech, output)]
-            row[TECH_LABELS[tech]] = (
-                "-" if r["p50"] != r["p50"] else f"{fmt(r['p50'])} ({fmt(r['p10'])}-{fmt(r['p90'])})"
-            )
+            row[TECH_LABELS[tech]] = fmt_range(r["p50"], r["p10"], r["p90"])
         rows.append(row)
     burns = a.value("incineration", "burns_unassisted")
     share = a.value("incineration", "burns_unassisted", "p50")
@@ -89,38 +99,87 @@ def comparison_table(a: Assessment) -> pd.DataFrame:
         }
     )
     plan = layouts(a)
-    rows.append(
-        {"output": "Recommended capacity and layout", **{TECH_LABELS[t]: plan[t] for t in TECHNOLOGIES}}
-    )
+    rows.append({"output": "Recommended capacity and layout", **{TECH_LABELS[t]: plan[t] for t in TECHNOLOGIES}})
     return pd.DataFrame(rows)
+
+
+def heating_value_source(a: Assessment) -> str:
+    """Where the heating value comes from, and how far to trust it, in one sentence."""
+    comp = a.scenario.composition
+    if comp.measured_hhv_mj_kg is not None:
+        return (
+            f"component tables scaled by {comp.hhv_calibration:.2f} to the measured as-fired HHV of "
+            f"{comp.measured_hhv_mj_kg:.1f} MJ/kg given in the scenario"
+        )
+    us = REGION_WASTE["US"].composition
+    return (
+        "component tables only: no heating value measured on this city's waste is known. For US waste the "
+        f"same tables give {1 / us.hhv_calibration - 1:.0%} more than the published as-fired value, so treat "
+        "this as an upper estimate and measure it before committing to incineration"
+    )
 
 
 def _summary_text(a: Assessment) -> list[str]:
     sc, p = a.scenario, a.plan
     v = a.value
-    t0, t_design = p.base_tonnes[0] / 365, p.base_tonnes[min(sc.design_year_offset, len(p.years) - 1)] / 365
+    i = min(sc.design_year_offset, len(p.years) - 1)
+    t0, t_design, t_last = (p.base_tonnes[k] / 365 for k in (0, i, -1))
+    hours = sc.incineration.availability_h
+    yearly_cap = p.grate.total * hours / 365.0
+    share_burns = v("incineration", "burns_unassisted", "p50")
     burns = v("incineration", "burns_unassisted") >= 1
     best = max(TECHNOLOGIES, key=lambda t: v(t, "mwh_net_per_yr", "p50"))
     cheapest = min(TECHNOLOGIES, key=lambda t: v(t, "gate_fee_usd_per_t", "p50"))
+    lhv = ("lhv_mj_kg", "p50"), ("lhv_mj_kg", "p10"), ("lhv_mj_kg", "p90")
+    lhv50, lhv10, lhv90 = (v("incineration", *k) for k in lhv)
+    burn_text = (
+        "burns without support fuel in the base case (World Bank minimum 7 MJ/kg, inside the Tanner triangle)"
+        if burns
+        else "does NOT burn reliably without support fuel (below 7 MJ/kg or outside the Tanner triangle)"
+    )
     lines = [
-        f"Waste available for treatment: {t0:,.0f} t/day in {p.years[0]}, {t_design:,.0f} t/day in the "
-        "design "
-        f"year {p.design_year} (base case).",
-        f"Heating value as received: {v('incineration', 'lhv_mj_kg'):.1f} MJ/kg (P10-P90 "
-        f"{v('incineration', 'lhv_mj_kg', 'p10'):.1f}-{v('incineration', 'lhv_mj_kg', 'p90'):.1f}); the "
-        "waste "
+        f"Waste available for treatment (base case): {fmt(t0)} t/day in {p.years[0]}, {fmt(t_design)} t/day "
+        f"in the design year {p.design_year}, {fmt(t_last)} t/day in {p.years[-1]}.",
+        f"Incinerator: {p.grate.describe()} grate lines, {fmt(p.grate.total * 24)} t/day nameplate, sized for "
+        f"the design year plus a {sc.seasonal_peak_factor - 1:.0%} seasonal peak; at {hours:,.0f} operating "
+        f"hours a year it takes about {fmt(yearly_cap)} t/day on average. "
         + (
-            "burns without support fuel (World Bank minimum 7 MJ/kg, inside the Tanner triangle)."
-            if burns
-            else "does NOT burn reliably without support fuel (below 7 MJ/kg or outside the Tanner triangle)."
+            "Waste above that in later years goes to landfill."
+            if t_last > yearly_cap
+            else "It has room for the base-case waste over its whole life."
         ),
-        f"Most electricity: {TECH_LABELS[best]}, {v(best, 'mwh_net_per_yr', 'p50'):,.0f} MWh/yr net (P50), "
-        f"enough for {v(best, 'households', 'p50'):,.0f} households.",
-        f"Lowest gate fee: {TECH_LABELS[cheapest]}, {v(cheapest, 'gate_fee_usd_per_t', 'p50'):,.0f} USD/t "
-        "(P50).",
-        "Anaerobic digestion treats only the separately collected organic fraction; the rest still needs "
-        "landfill or incineration. Landfill gas leaves the uncaptured methane in the air (direct CO2e row).",
+        f"Heating value as received (LHV): {p.lhv_mj_kg:.1f} MJ/kg in the base case, P50 {lhv50:.1f} "
+        f"(P10-P90 {lhv10:.1f}-{lhv90:.1f}) over the uncertain composition, moisture and heating values; "
+        f"{heating_value_source(a)}. The waste {burn_text}; it does in {share_burns:.0%} of the draws.",
+        f"Most electricity: {TECH_LABELS[best]}, {fmt(v(best, 'mwh_net_per_yr', 'p50'))} MWh/yr net (P50), "
+        f"the yearly use of about {fmt(v(best, 'households', 'p50'))} households at "
+        f"{sc.grid.household_mwh_per_yr:g} MWh each.",
     ]
+    price = sc.grid.power_price_usd_per_mwh
+    landfill = sc.costs["landfill_gas"]["landfill_usd_per_t"]
+    for tech in ("incineration", "digestion"):
+        lines.append(
+            f"{TECH_LABELS[tech]}: electricity costs {fmt(v(tech, 'lcoe_usd_per_mwh', 'p50'))} USD/MWh (P50) "
+            f"against a sale price of {price:g} USD/MWh, so the plant needs a gate fee of "
+            f"{fmt(v(tech, 'gate_fee_usd_per_t', 'p50'))} USD/t (P10-P90 "
+            f"{fmt(v(tech, 'gate_fee_usd_per_t', 'p10'))}-{fmt(v(tech, 'gate_fee_usd_per_t', 'p90'))})."
+        )
+    lines += [
+        f"Landfill with gas recovery costs {fmt(v('landfill_gas', 'gate_fee_usd_per_t', 'p50'))} USD/t net "
+        f"of power sales (landfilling itself {landfill.low:g}-{landfill.high:g} USD/t in the scenario)"
+        + (", the cheapest per tonne" if cheapest == "landfill_gas" else "")
+        + ", but it leaves the uncaptured methane in the air (direct CO2e row) and takes land that incineration "
+        "would save.",
+        "Anaerobic digestion treats only the separately collected organic fraction; the rest still needs "
+        "landfill or incineration, so it complements either rather than replacing them.",
+    ]
+    sized = [e for e in sc.existing if e.capacity_t_per_day]
+    if sized:
+        named = "; ".join(f"{e.name} ({e.kind}, {fmt(e.capacity_t_per_day)} t/day)" for e in sized)
+        lines.append(
+            f"Already serving the city: {named}. The figures above are for new plants sized on the city's own "
+            "waste: compare them with extending, replacing or contracting these facilities."
+        )
     return lines
 
 
@@ -175,7 +234,8 @@ def blocks(a: Assessment, charts: dict[str, Path]) -> list[tuple[str, object]]:
             "ul",
             [
                 f"Composition ({sc.composition.source}): {comp}. Heating value from component tables "
-                "(Tchobanoglous et al. 1993, Tables 4-1, 4-3, 4-5) corrected to the actual moisture.",
+                "(Tchobanoglous et al. 1993, Tables 4-1, 4-3, 4-5) at the actual moisture; "
+                f"{heating_value_source(a)}.",
                 "Incineration: gross electrical efficiency and own use from the EU BREF on waste "
                 "incineration "
                 "(JRC 2019) and the World Bank Technical Guidance Report (1999); minimum LHV 7 MJ/kg (World "
@@ -189,7 +249,8 @@ def blocks(a: Assessment, charts: dict[str, Path]) -> list[tuple[str, object]]:
                 "Costs: ranges from the studies cited in the scenario file; capital annualised at the "
                 "scenario's "
                 "discount rate over the plant life. Gate fee = (annual capital + operating cost - power "
-                "sales) / t.",
+                "sales) / t. For landfill gas the LCOE covers the gas wells and engines only, while its gate "
+                "fee also pays for landfilling the waste.",
             ],
         ),
     ]

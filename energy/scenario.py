@@ -7,8 +7,9 @@ A scenario file has these tables (units in the key names; see the sample files
 ``temperate_dry``). ``[population]`` base_year, count, growth_per_yr. ``[waste]`` kg_per_person_day,
 per_capita_growth_per_yr, coverage, coverage_target, coverage_target_year, recycling, recycling_target,
 recycling_target_year, seasonal_peak_factor, records (optional CSV of recorded tonnes, ``year,tonnes`` or
-``date,tonnes``, relative to the scenario file). ``[composition]`` wet mass fraction of each component and a
-``source``. ``[moisture]`` (optional) measured moisture per component. ``[plant]`` start_year, life_years,
+``date,tonnes``, relative to the scenario file). ``[composition]`` wet mass fraction of each component, a
+``source`` and optionally ``measured_hhv_mj_kg``, a heating value measured on the mixed waste as fired.
+``[moisture]`` (optional) measured moisture per component. ``[plant]`` start_year, life_years,
 design_year_offset, discount_rate. ``[grid]`` emission_factor_t_per_mwh, power_price_usd_per_mwh,
 heat_price_usd_per_mwh, household_mwh_per_yr. ``[incineration]``, ``[digestion]``, ``[landfill_gas]``
 (optional) override technology parameters by field name. ``[costs.<technology>]`` cost ranges as
@@ -320,14 +321,15 @@ def load_scenario(path: str | Path) -> Scenario:
     comp_table = r.table("composition")
     fractions = {}
     for key in comp_table:
-        if key == "source":
+        if key in ("source", "measured_hhv_mj_kg"):
             continue
         if key not in COMPONENTS:
             raise r.fail(f"composition.{key}", f"unknown waste component; known: {', '.join(COMPONENTS)}")
         fractions[key] = r.number("composition", key, **frac)
     moisture = {k: r.number("moisture", k, lo=0.0, hi=0.95) for k in r.table("moisture", required=False)}
+    measured_hhv = r.optional("composition", "measured_hhv_mj_kg", lo=2.0, hi=40.0)
     try:
-        composition = Composition(fractions, moisture, source=str(path))
+        composition = Composition(fractions, moisture, source=str(path), measured_hhv_mj_kg=measured_hhv)
     except InputError as exc:
         raise r.fail(exc.field or "composition", exc.reason) from None
     costs: dict[str, dict[str, CostRange]] = {}

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from energy.composition import hhv_as_received
 from energy.scenario import load_scenario
 from waste.errors import ConfigError, InputError
 from waste.paths import city_dir
@@ -63,3 +64,20 @@ def test_not_toml(tmp_path):
     path.write_text("[city\n", encoding="utf-8")
     with pytest.raises(InputError, match="not valid TOML"):
         load_scenario(path)
+
+
+def test_measured_heating_value_calibrates_the_component_tables(baltimore, santa_cruz):
+    """A measured as-fired HHV scales the tables so the mixture matches it; without one the tables stand."""
+    comp = baltimore.composition
+    hhv = float(hhv_as_received(comp.as_array(), comp.moisture_array(), comp.hhv_calibration))
+    assert hhv == pytest.approx(comp.measured_hhv_mj_kg)
+    assert comp.hhv_calibration < 1.0
+    assert santa_cruz.composition.hhv_calibration == 1.0
+
+
+def test_implausible_measured_heating_value_is_named(tmp_path):
+    """A heating value outside 2-40 MJ/kg is reported with its key."""
+    path = _broken(tmp_path, "measured_hhv_mj_kg = 11.57", "measured_hhv_mj_kg = 1157")
+    with pytest.raises(InputError) as info:
+        load_scenario(path)
+    assert info.value.field == "composition.measured_hhv_mj_kg"
