@@ -14,6 +14,8 @@ const binLayer = L.layerGroup().addTo(map);
 const routeLayer = L.layerGroup().addTo(map);
 const siteLayer = L.layerGroup().addTo(map);
 const routeLines = {};
+// Bins (thousands) go on a canvas; routes (tens) are SVG paths, one per truck, easy to hover and to find.
+const routeRenderer = L.svg();
 let current = null;
 
 function fillColour(bin) {
@@ -66,6 +68,7 @@ function drawBins(bins) {
       `fill ${fmt(bin.fill_pct)} % at ${bin.last_ts ?? "–"}<br>${risk}<br>status ${bin.status ?? "–"}`);
     marker.addTo(binLayer);
   }
+  document.body.dataset.bins = bins.length;
 }
 
 function drawSites(sites) {
@@ -99,7 +102,7 @@ function drawPlan(plan, info) {
   plan.trucks.forEach((truck, i) => {
     const colour = ROUTE_COLOURS[i % ROUTE_COLOURS.length];
     const line = L.polyline(truck.line.map(([lon, lat]) => [lat, lon]), {
-      color: colour, weight: 3, opacity: 0.9, className: "route-line",
+      color: colour, weight: 3, opacity: 0.9, className: "route-line", renderer: routeRenderer,
     }).addTo(routeLayer);
     line.bindTooltip(truck.truck, { sticky: true });
     routeLines[truck.truck] = line;
