@@ -87,7 +87,7 @@ def plan(
 ) -> None:
     """Plan the day's collection: forecast every bin, choose must-go and may-go bins, route them, check the routes.
 
-    Writes plan.json, plan.geojson, selection.csv and one CSV route sheet per truck, stores the plan, and prints
+    Writes plan.json, plan.geojson, plan.gpx, selection.csv and a CSV route sheet per truck, stores the plan, prints
     its key figures. Must-go bins that cannot be served are listed with the reason.
     """
     store = store_from(db_url)
@@ -151,7 +151,7 @@ def _write(
     figures = plan_figures(daily)
     plan_id = store.save_plan(daily.city, daily.date, daily.result.solver, figures["cost"], plan_record(daily))
     print_figures(daily, figures, out_console)
-    out_console.print(f"Plan {plan_id} stored in {store.url}; written to {folder}/ (plan.json, plan.geojson, routes/)")
+    out_console.print(f"Plan {plan_id} stored in {store.url}; written to {folder}/ (plan.json, plan.geojson, plan.gpx, routes/)")
     if export_instance is not None:
         export_vrplib(daily.problem, export_instance)
         out_console.print(f"VRPLIB instance written to {export_instance}")
