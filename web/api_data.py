@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, request
 
 from waste.errors import ConfigError, InputError
 from waste.paths import SAMPLE_CITIES
-from web.api_plans import known_cities
+from web.api_plans import city_info, known_cities
 from web.bench_view import bench_results
 from web.bin_history import bin_history
 from web.bin_status import bin_status, records
@@ -38,7 +38,7 @@ def cities() -> Any:
         plans = store.plans(city) if city in stored else pd.DataFrame()
         out.append(
             {
-                **store.city_info(city),
+                **city_info(city),
                 "loaded": city in stored,
                 "sample": city in SAMPLE_CITIES,
                 "latest_plan_id": int(plans["plan_id"].iloc[0]) if len(plans) else None,

@@ -11,7 +11,8 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request, url_for
 
-from waste.paths import SAMPLE_CITIES
+from waste.paths import SAMPLE_CITIES, city_dir
+from waste.reference import read_city_info
 from web.auth import requires_token
 from web.bin_status import bin_status, records
 from web.plan_view import truck_panels
@@ -39,6 +40,15 @@ def known_cities() -> list[str]:
     """Cities in the store, then the sample cities a plan would load on first use."""
     stored = web_state().store.cities()
     return stored + [c for c in SAMPLE_CITIES if c not in stored]
+
+
+def city_info(city: str) -> dict[str, Any]:
+    """Name, time zone and currency of a city: from the store, or from the sample's ``city.toml`` before loading."""
+    store = web_state().store
+    if city in store.cities() or city not in SAMPLE_CITIES:
+        return store.city_info(city)
+    info = read_city_info(city_dir(city) / "city.toml", city)
+    return {"city": city, "name": info.name, "timezone": info.timezone, "currency": info.currency}
 
 
 @bp.post("/plans")

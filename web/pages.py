@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 
 from routing.gpx import plan_gpx
-from web.api_plans import known_cities
+from web.api_plans import city_info, known_cities
 from web.auth import token_for_page
 from web.bin_status import bin_status, records
 from web.plan_view import record_geojson, route_csv, routes_zip, safe_name, truck_panels
@@ -20,7 +20,8 @@ bp = Blueprint("pages", __name__)
 def dispatcher() -> str:
     """The dispatcher map: bins by fill and risk, each truck's route, the plan button and the downloads."""
     store = web_state().store
-    cities = [{**store.city_info(c), "loaded": c in store.cities()} for c in known_cities()]
+    stored = store.cities()
+    cities = [{**city_info(c), "loaded": c in stored} for c in known_cities()]
     return render_template("dispatcher.html", cities=cities, token=token_for_page(), active="dispatcher")
 
 
