@@ -42,10 +42,9 @@ def planner() -> str:
     if result is not None:
         key = request_key(city, inputs)
         folder = web_state().cache_dir / "planner" / key
-        charts = {
-            name: url_for("other_pages.planner_chart", key=key, name=f"{name}.png")
-            for name in charts_for(result, folder)
-        }
+        with web_state().charts_lock:
+            drawn = charts_for(result, folder)
+        charts = {name: url_for("other_pages.planner_chart", key=key, name=f"{name}.png") for name in drawn}
         table = comparison_records(result)
     return render_template(
         "planner.html",

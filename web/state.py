@@ -43,6 +43,8 @@ class WebState:
     cache_dir: Path
     cache: dict[Any, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: matplotlib's pyplot is not thread-safe: one chart drawing at a time.
+    charts_lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 def web_state() -> WebState:

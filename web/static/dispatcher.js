@@ -17,6 +17,19 @@ const routeLines = {};
 // Bins (thousands) go on a canvas; routes (tens) are SVG paths, one per truck, easy to hover and to find.
 const routeRenderer = L.svg();
 let current = null;
+// Stop numbers crowd a whole city: they show for the truck picked in the panel, or for all when zoomed in close.
+const NUMBERS_FROM_ZOOM = 15;
+let stopNumbers = [];
+let selected = null;
+
+function showNumbers() {
+  for (const { truck, layer } of stopNumbers) {
+    const wanted = selected === truck || (selected === null && map.getZoom() >= NUMBERS_FROM_ZOOM);
+    if (wanted && !map.hasLayer(layer)) layer.addTo(map);
+    if (!wanted && map.hasLayer(layer)) map.removeLayer(layer);
+  }
+}
+map.on("zoomend", showNumbers);
 
 function fillColour(bin) {
   if (bin.fill_pct === null || bin.status === "silent" || bin.status === "stuck" || bin.status === "no_data") return "#9e9e9e";
@@ -35,9 +48,12 @@ function token() { return document.getElementById("token").value.trim(); }
 
 async function loadCity(city, planId) {
   const url = `/api/cities/${encodeURIComponent(city)}/map` + (planId ? `?plan_id=${planId}` : "");
+  document.getElementById("summary").innerHTML = "<p>Loading bins, forecasts and routes…</p>";
   const response = await fetch(url);
   binLayer.clearLayers(); routeLayer.clearLayers(); siteLayer.clearLayers();
   for (const key of Object.keys(routeLines)) delete routeLines[key];
+  for (const { layer } of stopNumbers) map.removeLayer(layer);
+  stopNumbers = []; selected = null;
   document.getElementById("trucks").innerHTML = "";
   document.getElementById("downloads").hidden = true;
   const summary = document.getElementById("summary");
@@ -99,6 +115,7 @@ function drawPlan(plan, info) {
   document.getElementById("dl-geojson").href = `${base}/plan.geojson`;
   document.getElementById("downloads").hidden = false;
   const trucks = document.getElementById("trucks");
+  trucks.innerHTML = `<h3>Trucks</h3><p class="hint">Click a truck to zoom to it and number its stops; click again for all.</p>`;
   plan.trucks.forEach((truck, i) => {
     const colour = ROUTE_COLOURS[i % ROUTE_COLOURS.length];
     const line = L.polyline(truck.line.map(([lon, lat]) => [lat, lon]), {
@@ -106,13 +123,17 @@ function drawPlan(plan, info) {
     }).addTo(routeLayer);
     line.bindTooltip(truck.truck, { sticky: true });
     routeLines[truck.truck] = line;
+    const numbers = L.layerGroup();
     for (const stop of truck.stops) {
       if (stop.lat === null) continue;
+      const tip = `${truck.truck} #${stop.order} ${stop.kind} ${stop.id}, arrive ${stop.arrival}`;
+      L.circleMarker([stop.lat, stop.lon], { radius: 2.5, weight: 0, fillColor: colour, fillOpacity: 1 })
+        .bindTooltip(tip).addTo(routeLayer);
       const icon = L.divIcon({ className: "stop-number", html: `<span style="border-color:${colour}">${stop.order}</span>`,
         iconSize: [18, 18] });
-      L.marker([stop.lat, stop.lon], { icon, interactive: true, keyboard: false })
-        .bindTooltip(`${truck.truck} #${stop.order} ${stop.kind} ${stop.id}, arrive ${stop.arrival}`).addTo(routeLayer);
+      L.marker([stop.lat, stop.lon], { icon, keyboard: false }).bindTooltip(tip).addTo(numbers);
     }
+    stopNumbers.push({ truck: truck.truck, layer: numbers });
     const card = document.createElement("div");
     card.className = "truck";
     card.innerHTML = `<h4><i style="background:${colour}"></i>${truck.truck}</h4>
@@ -123,7 +144,12 @@ function drawPlan(plan, info) {
       &middot; <a href="/plans/${plan.plan_id}/sheets?truck=${encodeURIComponent(truck.truck)}" target="_blank">sheet</a></p>`;
     card.addEventListener("mouseenter", () => line.setStyle({ weight: 6 }));
     card.addEventListener("mouseleave", () => line.setStyle({ weight: 3 }));
-    card.addEventListener("click", () => map.fitBounds(line.getBounds().pad(0.1)));
+    card.addEventListener("click", () => {
+      selected = selected === truck.truck ? null : truck.truck;
+      document.querySelectorAll(".truck").forEach(c => c.classList.toggle("selected", c === card && selected !== null));
+      if (selected) map.fitBounds(line.getBounds().pad(0.1));
+      showNumbers();
+    });
     trucks.appendChild(card);
   });
 }
