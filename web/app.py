@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import tempfile
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ def create_app(
     bench_dir: Path | None = None,
     plan_workers: int = 1,
     matrix_cache_dir: Path | None = None,
+    warm_cache: bool = True,
 ) -> Flask:
     """Build the web app.
 
@@ -44,6 +46,9 @@ def create_app(
         Plans made at once in the background.
     matrix_cache_dir
         Where plan jobs cache distance matrices (the pipeline's default when ``None``).
+    warm_cache
+        Compute each city's bin forecasts in the background at start and after each plan, so the map's first
+        load does not wait for them (seconds for thousands of bins).
     """
     settings = settings or load_settings()
     app = Flask(__name__)
@@ -53,13 +58,17 @@ def create_app(
     store = open_store(settings.database_url)
     scratch = Path(tempfile.mkdtemp(prefix="waste-web-"))
     jobs = PlanJobs(store, settings, workers=plan_workers, cache_dir=matrix_cache_dir)
-    app.extensions["waste"] = WebState(
+    state = WebState(
         settings=settings,
         store=store,
         jobs=jobs,
         bench_dir=Path(bench_dir) if bench_dir is not None else DEFAULT_BENCH_DIR,
         cache_dir=scratch,
     )
+    app.extensions["waste"] = state
+    if warm_cache:
+        jobs.on_done = lambda city: _warm(state, [city])
+        threading.Thread(target=_warm, args=(state, store.cities()), daemon=True, name="warm-map").start()
 
     from web import api_data, api_plans, api_readings, openapi, other_pages, pages
 
@@ -68,6 +77,17 @@ def create_app(
     app.register_error_handler(WasteError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     return app
+
+
+def _warm(state: WebState, cities: list[str]) -> None:
+    """Compute the map's bin forecasts of ``cities`` ahead of the first request (a failure waits for that request)."""
+    from web.bin_status import bin_status
+
+    for city in cities:
+        try:
+            bin_status(state, city)
+        except WasteError:
+            continue  # the request will show the message
 
 
 def _domain_error(exc: WasteError) -> Any:

@@ -16,6 +16,7 @@ import threading
 import time
 import traceback
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -84,10 +85,23 @@ class PlanJob:
 
 
 class PlanJobs:
-    """A small pool of worker threads that make plans and store them."""
+    """A small pool of worker threads that make plans and store them.
 
-    def __init__(self, store: Store, settings: Settings, *, workers: int = 1, cache_dir: Path | None = None) -> None:
+    ``on_done(city)``, when set, runs after a plan is stored and before its job reads as done (the web app
+    prepares the city's map data there).
+    """
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        *,
+        workers: int = 1,
+        cache_dir: Path | None = None,
+        on_done: Callable[[str], None] | None = None,
+    ) -> None:
         self.store = store
+        self.on_done = on_done
         self.settings = settings
         self.cache_dir = cache_dir
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="plan-job")
@@ -150,6 +164,8 @@ class PlanJobs:
             figures = plan_figures(daily)
             record = plan_record(daily)
             job.plan_id = self.store.save_plan(daily.city, daily.date, daily.result.solver, figures["cost"], record)
+            if self.on_done is not None:
+                self.on_done(job.city)  # before "done", so the page that reloads the map finds it ready
             job.status = "done"
             self._set_step(job, "done")
         except WasteError as exc:

@@ -54,6 +54,7 @@ def app(seeded_db: Path, tmp_path: Path) -> Iterator[Flask]:
         Settings(database_url=f"sqlite:///{db}", api_token=TOKEN),
         bench_dir=bench,
         matrix_cache_dir=tmp_path / "matrices",
+        warm_cache=False,
     )
     application.config["TESTING"] = True
     yield application

@@ -30,7 +30,8 @@ async function draw() {
     options: {
       animation: false, maintainAspectRatio: false,
       scales: {
-        x: { type: "linear", ticks: { callback: v => new Date(v).toISOString().slice(5, 16).replace("T", " ") } },
+        x: { type: "linear", title: { display: true, text: "time (UTC)" },
+          ticks: { callback: v => new Date(v).toISOString().slice(5, 16).replace("T", " ") } },
         y: { min: 0, max: Math.max(110, data.threshold_pct + 5), title: { display: true, text: "fill (%)" } },
       },
       plugins: {
