@@ -151,7 +151,8 @@ def _write(
     figures = plan_figures(daily)
     plan_id = store.save_plan(daily.city, daily.date, daily.result.solver, figures["cost"], plan_record(daily))
     print_figures(daily, figures, out_console)
-    out_console.print(f"Plan {plan_id} stored in {store.url}; written to {folder}/ (plan.json, plan.geojson, plan.gpx, routes/)")
+    files = "plan.json, plan.geojson, plan.gpx, routes/"
+    out_console.print(f"Plan {plan_id} stored in {store.url}; written to {folder}/ ({files})")
     if export_instance is not None:
         export_vrplib(daily.problem, export_instance)
         out_console.print(f"VRPLIB instance written to {export_instance}")
