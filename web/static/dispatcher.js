@@ -39,6 +39,11 @@ function fillColour(bin) {
   return "#2e7d32";
 }
 
+// Names come from the city's files: escape them before they go into HTML.
+function esc(text) {
+  return String(text ?? "").replace(/[&<>"']/g, c => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+}
+
 function fmt(value, digits = 0) {
   return value === null || value === undefined ? "–" : Number(value).toLocaleString(undefined, {
     minimumFractionDigits: digits, maximumFractionDigits: digits });
@@ -58,7 +63,7 @@ async function loadCity(city, planId) {
   document.getElementById("downloads").hidden = true;
   const summary = document.getElementById("summary");
   if (response.status === 404) {
-    summary.innerHTML = `<p>${city} is not in the store yet. Press <b>Run a new plan</b>: it loads the sample city and its readings first.</p>`;
+    summary.innerHTML = `<p>${esc(city)} is not in the store yet. Press <b>Run a new plan</b>: it loads the sample city and its readings first.</p>`;
     map.setView([20, 0], 2);
     return;
   }
@@ -67,7 +72,7 @@ async function loadCity(city, planId) {
   drawBins(data.bins);
   drawSites(data.sites);
   if (data.plan) drawPlan(data.plan, data.info);
-  else summary.innerHTML = `<h2>${data.info.name}</h2><p>No plan stored yet for this city. Press <b>Run a new plan</b>.</p>`;
+  else summary.innerHTML = `<h2>${esc(data.info.name)}</h2><p>No plan stored yet for this city. Press <b>Run a new plan</b>.</p>`;
   const points = data.bins.filter(b => b.lat !== null).map(b => [b.lat, b.lon]);
   if (points.length) map.fitBounds(L.latLngBounds(points).pad(0.02));
 }
@@ -80,8 +85,8 @@ function drawBins(bins) {
       fillColor: fillColour(bin), fillOpacity: 0.85, className: "bin-marker",
     });
     const risk = bin.p_overflow === null ? "no forecast" : `${fmt(bin.p_overflow * 100)} % risk of overflow in 24 h`;
-    marker.bindPopup(`<b><a href="/bins/${encodeURIComponent(bin.bin_id)}">${bin.bin_id}</a></b> (${bin.stream})<br>` +
-      `fill ${fmt(bin.fill_pct)} % at ${bin.last_ts ?? "–"}<br>${risk}<br>status ${bin.status ?? "–"}`);
+    marker.bindPopup(`<b><a href="/bins/${encodeURIComponent(bin.bin_id)}">${esc(bin.bin_id)}</a></b> (${esc(bin.stream)})<br>` +
+      `fill ${fmt(bin.fill_pct)} % at ${esc(bin.last_ts ?? "–")}<br>${risk}<br>status ${esc(bin.status ?? "–")}`);
     marker.addTo(binLayer);
   }
   document.body.dataset.bins = bins.length;
@@ -90,14 +95,14 @@ function drawBins(bins) {
 function drawSites(sites) {
   for (const site of sites) {
     L.marker([site.lat, site.lon], { title: `${site.name} (${site.kind})` })
-      .bindPopup(`<b>${site.name}</b><br>${site.kind}`).addTo(siteLayer);
+      .bindPopup(`<b>${esc(site.name)}</b><br>${esc(site.kind)}`).addTo(siteLayer);
   }
 }
 
 function drawPlan(plan, info) {
   const f = plan.figures;
   document.getElementById("summary").innerHTML = `
-    <h2>${info.name} <small>${plan.date} &middot; plan ${plan.plan_id}</small></h2>
+    <h2>${esc(info.name)} <small>${plan.date} &middot; plan ${plan.plan_id}</small></h2>
     <table class="figures">
       <tr><td>bins collected</td><td>${fmt(f.bins_collected)} (must-go ${fmt(f.bins_must_go)}, may-go ${fmt(f.bins_may_go)})</td></tr>
       <tr><td>left at risk</td><td>${fmt(f.bins_left_at_risk)}</td></tr>
@@ -106,7 +111,7 @@ function drawPlan(plan, info) {
       <tr><td>driving</td><td>${fmt(f.driving_hours, 1)} truck-hours</td></tr>
       <tr><td>disposal trips</td><td>${fmt(f.disposal_trips)}</td></tr>
       <tr><td>waste</td><td>${fmt(f.waste_collected_t, 1)} t</td></tr>
-      <tr><td>cost</td><td>${fmt(f.cost)} ${f.currency ?? ""}</td></tr>
+      <tr><td>cost</td><td>${fmt(f.cost)} ${esc(f.currency)}</td></tr>
     </table>`;
   const base = `/plans/${plan.plan_id}`;
   document.getElementById("dl-csv").href = `${base}/routes.zip`;
@@ -121,12 +126,12 @@ function drawPlan(plan, info) {
     const line = L.polyline(truck.line.map(([lon, lat]) => [lat, lon]), {
       color: colour, weight: 3, opacity: 0.9, className: "route-line", renderer: routeRenderer,
     }).addTo(routeLayer);
-    line.bindTooltip(truck.truck, { sticky: true });
+    line.bindTooltip(esc(truck.truck), { sticky: true });
     routeLines[truck.truck] = line;
     const numbers = L.layerGroup();
     for (const stop of truck.stops) {
       if (stop.lat === null) continue;
-      const tip = `${truck.truck} #${stop.order} ${stop.kind} ${stop.id}, arrive ${stop.arrival}`;
+      const tip = esc(`${truck.truck} #${stop.order} ${stop.kind} ${stop.id}, arrive ${stop.arrival}`);
       L.circleMarker([stop.lat, stop.lon], { radius: 2.5, weight: 0, fillColor: colour, fillOpacity: 1 })
         .bindTooltip(tip).addTo(routeLayer);
       const icon = L.divIcon({ className: "stop-number", html: `<span style="border-color:${colour}">${stop.order}</span>`,
@@ -136,10 +141,10 @@ function drawPlan(plan, info) {
     stopNumbers.push({ truck: truck.truck, layer: numbers });
     const card = document.createElement("div");
     card.className = "truck";
-    card.innerHTML = `<h4><i style="background:${colour}"></i>${truck.truck}</h4>
+    card.innerHTML = `<h4><i style="background:${colour}"></i>${esc(truck.truck)}</h4>
       <p>${fmt(truck.bins)} bins &middot; ${fmt(truck.distance_km, 1)} km &middot; ${fmt(truck.hours, 1)} h &middot;
       ${fmt(truck.collected_kg)} kg &middot; ${fmt(truck.disposal_trips)} disposal trip(s)<br>
-      out ${truck.start} back ${truck.end}, peak load ${fmt(truck.peak_load_kg)} kg
+      out ${esc(truck.start)} back ${esc(truck.end)}, peak load ${fmt(truck.peak_load_kg)} kg
       &middot; <a href="/plans/${plan.plan_id}/routes/${encodeURIComponent(truck.truck)}.csv">CSV</a>
       &middot; <a href="/plans/${plan.plan_id}/sheets?truck=${encodeURIComponent(truck.truck)}" target="_blank">sheet</a></p>`;
     card.addEventListener("mouseenter", () => line.setStyle({ weight: 6 }));
@@ -181,7 +186,7 @@ async function runPlan() {
       button.disabled = false; text.textContent = `plan ${status.plan_id} ready`; document.body.dataset.lastPlan = status.plan_id;
       await loadCity(city, status.plan_id);
     } else if (status.status === "failed") {
-      button.disabled = false; text.textContent = `failed: ${status.error}`;
+      button.disabled = false; text.textContent = `failed: ${status.error}`;  // textContent: no HTML
     } else {
       setTimeout(poll, 1000);
     }
