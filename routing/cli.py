@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from routing.plan import DailyPlan, PlanOptions, plan_day
-from routing.plan_outputs import plan_figures, plan_record, write_plan
+from routing.plan_outputs import plan_record, write_plan
 from routing.selection import SelectionRule
 from routing.vrplib import export_vrplib
 from waste.commands._options import console, db_option, file_progress, store_from
@@ -87,7 +87,7 @@ def plan(
 ) -> None:
     """Plan the day's collection: forecast every bin, choose must-go and may-go bins, route them, check the routes.
 
-    Writes plan.json, plan.geojson, selection.csv and one CSV route sheet per truck, stores the plan, and prints
+    Writes plan.json, plan.geojson, plan.gpx, selection.csv and a CSV route sheet per truck, stores the plan, prints
     its key figures. Must-go bins that cannot be served are listed with the reason.
     """
     store = store_from(db_url)
@@ -147,11 +147,13 @@ def _write(
     daily: DailyPlan, store: Store, out: Path | None, export_instance: Path | None, out_console: Console
 ) -> None:
     folder = out or Path("plans") / daily.city / daily.date
-    write_plan(daily, folder)
-    figures = plan_figures(daily)
-    plan_id = store.save_plan(daily.city, daily.date, daily.result.solver, figures["cost"], plan_record(daily))
+    record = plan_record(daily)
+    write_plan(daily, folder, record)
+    figures = record["figures"]
+    plan_id = store.save_plan(daily.city, daily.date, daily.result.solver, figures["cost"], record)
     print_figures(daily, figures, out_console)
-    out_console.print(f"Plan {plan_id} stored in {store.url}; written to {folder}/ (plan.json, plan.geojson, routes/)")
+    files = "plan.json, plan.geojson, plan.gpx, routes/"
+    out_console.print(f"Plan {plan_id} stored in {store.url}; written to {folder}/ ({files})")
     if export_instance is not None:
         export_vrplib(daily.problem, export_instance)
         out_console.print(f"VRPLIB instance written to {export_instance}")

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from routing.gpx import plan_gpx
 from routing.plan import DailyPlan
 from routing.route_lines import street_line, street_line_http
 
@@ -105,14 +106,14 @@ def route_sheets(plan: DailyPlan) -> dict[str, pd.DataFrame]:
     return sheets
 
 
-def plan_geojson(plan: DailyPlan) -> dict[str, Any]:
-    """Routes as lines (one per truck, in visiting order) and every bin as a point with its forecast and decision.
+def route_lines(plan: DailyPlan) -> dict[str, list[list[float]]]:
+    """Each truck's path as (longitude, latitude) pairs in visiting order, keyed by truck name.
 
-    With road data or an OSRM server the lines follow the streets (:mod:`routing.route_lines`); otherwise they join
-    the visits.
+    With road data or an OSRM server the paths follow the streets (:mod:`routing.route_lines`); otherwise they join
+    the visits. Each leg is a query to OSRM, so callers that need the lines twice compute them once and pass them on.
     """
-    features: list[dict[str, Any]] = []
-    for number, (truck, sheet) in enumerate(route_sheets(plan).items()):
+    lines = {}
+    for truck, sheet in route_sheets(plan).items():
         stops_lonlat = [(float(x), float(y)) for x, y in sheet[["lon", "lat"]].to_numpy()]
         if plan.roads:
             line = street_line(plan.roads, stops_lonlat)
@@ -120,10 +121,39 @@ def plan_geojson(plan: DailyPlan) -> dict[str, Any]:
             line = street_line_http(plan.osrm_url, stops_lonlat)
         else:
             line = [list(p) for p in stops_lonlat]
+        lines[truck] = np.round(line, 6).tolist()
+    return lines
+
+
+def truck_figures(plan: DailyPlan) -> dict[str, dict[str, float | int]]:
+    """Per truck (keyed as in :func:`route_sheets`): bins, km, hours out of the depot, waste collected, unloadings."""
+    problem = plan.problem
+    figures = {}
+    for route in plan.result.solution.routes:
+        truck = f"{problem.vehicle_types[route.vehicle_type].name}-{route.vehicle + 1}"
+        stops = route.stops()
+        figures[truck] = {
+            "bins": len(stops),
+            "distance_km": round(route.distance_m(problem) / 1000.0, 1),
+            "hours": round(route.duration_s() / 3600.0, 2),
+            "collected_kg": round(sum(problem.stops[s].weight_kg for s in stops), 0),
+            "disposal_trips": route.disposal_trips(),
+        }
+    return figures
+
+
+def plan_geojson(plan: DailyPlan, lines: dict[str, list[list[float]]] | None = None) -> dict[str, Any]:
+    """Routes as lines (one per truck, in visiting order) and every bin as a point with its forecast and decision.
+
+    ``lines`` are the trucks' paths from :func:`route_lines`, computed here when not given.
+    """
+    features: list[dict[str, Any]] = []
+    lines = route_lines(plan) if lines is None else lines
+    for number, (truck, sheet) in enumerate(route_sheets(plan).items()):
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": np.round(line, 6).tolist()},
+                "geometry": {"type": "LineString", "coordinates": lines[truck]},
                 "properties": {
                     "kind": "route",
                     "truck": truck,
@@ -152,13 +182,19 @@ def plan_geojson(plan: DailyPlan) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def plan_record(plan: DailyPlan) -> dict[str, Any]:
-    """The whole plan as JSON-ready data: figures, routes with their visits, must-go bins left out and why."""
+def plan_record(plan: DailyPlan, lines: dict[str, list[list[float]]] | None = None) -> dict[str, Any]:
+    """The whole plan as JSON-ready data: figures, routes with their visits, must-go bins left out and why.
+
+    ``lines`` are the trucks' paths from :func:`route_lines`, computed here when not given.
+    """
     result = plan.result
     problem = plan.problem
     routes = []
+    lines = route_lines(plan) if lines is None else lines
+    totals = truck_figures(plan)
     for truck, sheet in route_sheets(plan).items():
-        routes.append({"truck": truck, "visits": json.loads(sheet.to_json(orient="records"))})
+        visits = json.loads(sheet.to_json(orient="records"))
+        routes.append({"truck": truck, **totals[truck], "line": lines[truck], "visits": visits})
     return {
         "city": plan.city,
         "date": plan.date,
@@ -177,18 +213,25 @@ def plan_record(plan: DailyPlan) -> dict[str, Any]:
     }
 
 
-def write_plan(plan: DailyPlan, folder: Path) -> dict[str, Path]:
-    """Write ``plan.json``, ``plan.geojson`` and ``routes/<truck>.csv`` under ``folder``; return the paths."""
+def write_plan(plan: DailyPlan, folder: Path, record: dict[str, Any] | None = None) -> dict[str, Path]:
+    """Write ``plan.json``, ``plan.geojson``, ``plan.gpx`` and ``routes/<truck>.csv`` under ``folder``; return paths.
+
+    ``record`` is the plan's :func:`plan_record`, computed here when not given; its route lines are reused.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     sheets_dir = folder / "routes"
     sheets_dir.mkdir(exist_ok=True)
     for old in sheets_dir.glob("*.csv"):
         old.unlink()
     paths = {"json": folder / "plan.json", "geojson": folder / "plan.geojson", "routes": sheets_dir}
-    paths["json"].write_text(json.dumps(plan_record(plan), indent=1), encoding="utf-8")
-    paths["geojson"].write_text(json.dumps(plan_geojson(plan)), encoding="utf-8")
+    record = plan_record(plan) if record is None else record
+    lines = {route["truck"]: route["line"] for route in record["routes"]}
+    paths["json"].write_text(json.dumps(record, indent=1), encoding="utf-8")
+    paths["geojson"].write_text(json.dumps(plan_geojson(plan, lines)), encoding="utf-8")
     for truck, sheet in route_sheets(plan).items():
         sheet.to_csv(sheets_dir / f"{_safe(truck)}.csv", index=False)
+    paths["gpx"] = folder / "plan.gpx"
+    paths["gpx"].write_text(plan_gpx(record), encoding="utf-8")
     plan.selection.to_csv(folder / "selection.csv", index=False)
     paths["selection"] = folder / "selection.csv"
     return paths

@@ -29,6 +29,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "roads": ("routing.roads_cli:roads", "Prepare an OpenStreetMap extract for real road travel times (OSRM)."),
     "bench": ("routing.bench.cli:bench", "Benchmark routing solvers on VRPLIB instances with checked results."),
     "energy": ("energy.cli:energy", "Size waste-to-energy plants for a city scenario."),
+    "serve": ("web.serve:serve", "Serve the dispatcher map, planner pages and JSON API (waitress)."),
 }
 
 

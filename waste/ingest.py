@@ -44,6 +44,9 @@ class IngestReport:
         Wall-clock time taken.
     error
         Why nothing could be read from the source at all, or ``None``.
+    rejected
+        The rejected rows themselves (``line``, ``field``, ``reason``, ``value``, ``detail``), kept by
+        :func:`ingest_records` only, so that an API can answer each bad row.
     """
 
     source: str
@@ -54,6 +57,7 @@ class IngestReport:
     reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     error: str | None = None
+    rejected: pd.DataFrame | None = None
 
     @property
     def rows_per_s(self) -> float:
@@ -172,7 +176,9 @@ def ingest_records(
             rejected.append(Rejected(number, exc.field, exc.reason, exc.detail, raw=raw))
     batch = RawBatch(records_frame(rows), rejected)
     report = IngestReport(source=source)
-    _store_batch(store, source, validate_batch(batch, lookup, now=now, state=state), report, batch, now)
+    result = validate_batch(batch, lookup, now=now, state=state)
+    _store_batch(store, source, result, report, batch, now)
+    report.rejected = result.rejected.drop(columns="raw")
     report.seconds = time.perf_counter() - started
     return report
 

@@ -311,6 +311,14 @@ class Store:
             )
             return int(result.inserted_primary_key[0])
 
+    def plan(self, plan_id: int) -> dict[str, Any] | None:
+        """One stored plan: its row (``plan_id``, ``city``, ``plan_date``, ...) with ``payload`` parsed from JSON."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(schema.plans).where(schema.plans.c.plan_id == int(plan_id))).mappings().first()
+        if row is None:
+            return None
+        return {**dict(row), "payload": json.loads(row["payload"])}
+
     def plans(self, city: str | None = None) -> pd.DataFrame:
         """Stored plans, newest first, without their payload."""
         table = schema.plans

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import gpxpy
 import numpy as np
 import pandas as pd
 import pytest
@@ -113,6 +114,11 @@ def test_plan_day_end_to_end(tiny_sqlite_store: Store, tmp_path: Path) -> None:
     kinds = [f["properties"]["kind"] for f in geo["features"]]
     assert kinds.count("route") == len(sheets)
     assert kinds.count("bin") == 4
+    for route in record["routes"]:  # per-truck figures and the line the map and the GPX draw
+        assert route["distance_km"] > 0
+        assert len(route["line"]) == len(route["visits"])
+    gpx = gpxpy.parse(paths["gpx"].read_text())
+    assert len(gpx.tracks) == len(sheets)
 
 
 def test_plan_command(tiny_sqlite_store: Store, tmp_path: Path) -> None:

@@ -1,0 +1,82 @@
+"""The dispatcher page in a real Chromium: one route line per truck, a plan run from the button, a sheet downloaded.
+
+The app runs under waitress on a free loopback port in a thread, as ``waste serve`` runs it. Skips, saying why,
+when Debian's Chromium or the vendor assets (``python -m web.install_assets``) are missing. The screenshot is kept
+under ``test-artifacts/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from web.install_assets import INSTALL_COMMAND, missing_assets
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.skipif(bool(missing_assets()), reason=f"web assets not installed; run {INSTALL_COMMAND}"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def server(app: Flask) -> Iterator[str]:
+    """The app served by waitress on a loopback port; yields its base URL."""
+    from waitress.server import create_server
+
+    port = _free_port()
+    wsgi = create_server(app, host="127.0.0.1", port=port, threads=4)
+    thread = threading.Thread(target=wsgi.run, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}"
+    wsgi.close()
+    thread.join(timeout=5)
+
+
+@pytest.mark.slow
+def test_dispatcher_page(server: str, app: Flask, tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    ARTIFACTS.mkdir(exist_ok=True)
+    trucks = app.test_client().get("/api/cities/baltimore/map").json["plan"]["trucks"]
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1400, "height": 900}, accept_downloads=True)
+        page.route("https://tile.openstreetmap.org/**", lambda route: route.abort())  # no network in tests
+        page.goto(f"{server}/?city=baltimore")
+        page.wait_for_selector(".truck")
+        assert page.locator("path.route-line").count() == len(trucks)
+        assert page.locator(".truck").count() == len(trucks)
+        assert page.evaluate("document.body.dataset.bins") == "36"
+
+        page.fill("#time-limit", "2")
+        page.click("#run-plan")
+        page.wait_for_function("document.body.dataset.lastPlan !== undefined", timeout=120_000)
+        new_plan = page.evaluate("document.body.dataset.lastPlan")
+        assert "ready" in page.inner_text("#job-text")
+        page.wait_for_selector(".truck")
+        assert page.get_attribute("#dl-csv", "href") == f"/plans/{new_plan}/routes.zip"
+
+        first_truck_csv = page.locator(".truck a", has_text="CSV").first
+        with page.expect_download() as info:
+            first_truck_csv.click()
+        saved = tmp_path / info.value.suggested_filename
+        info.value.save_as(saved)
+        text = saved.read_text()
+        assert text.startswith("order,kind,id,")
+        assert text.count("\n") >= 3
+        page.screenshot(path=str(ARTIFACTS / "dispatcher.png"))
+        browser.close()

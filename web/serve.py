@@ -1,0 +1,77 @@
+"""``waste serve``: the web app and JSON API with waitress, on the same store as the command line."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import click
+
+from waste.errors import ConfigError
+from waste.settings import load_settings
+from web.install_assets import INSTALL_COMMAND, install_assets, missing_assets
+
+
+def ensure_assets(install: bool) -> None:
+    """Make sure Leaflet and Chart.js are in ``web/static/vendor``; install them with npm when allowed and possible.
+
+    Raises
+    ------
+    ConfigError
+        When they are missing and cannot be installed here, naming the command that installs them.
+    """
+    missing = missing_assets()
+    if not missing:
+        return
+    if install and shutil.which("npm"):
+        click.echo(f"Installing the map and chart libraries from the npm registry ({INSTALL_COMMAND}) ...")
+        install_assets()
+        return
+    msg = f"the web assets are not installed ({', '.join(missing[:3])}...); run: {INSTALL_COMMAND}"
+    raise ConfigError(msg)
+
+
+@click.command(name="serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option(
+    "--db", "db_url", metavar="URL", help="Store URL (default: WASTE_DATABASE_URL or sqlite:///waste.sqlite)."
+)
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64), help="Request threads.")
+@click.option(
+    "--bench-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("benchmarks/results/bench"),
+    show_default=True,
+    help="Folder of `waste bench` results for the benchmark page.",
+)
+@click.option(
+    "--install-assets/--no-install-assets",
+    default=True,
+    show_default=True,
+    help="Install missing map and chart libraries with npm before serving.",
+)
+def serve(host: str, port: int, db_url: str | None, threads: int, bench_dir: Path, install_assets: bool) -> None:
+    """Serve the dispatcher map, bin, planner and benchmark pages and the JSON API (/api, /api/openapi.json).
+
+    Writes to the API need 'Authorization: Bearer TOKEN' with TOKEN from WASTE_API_TOKEN; without it a random
+    token is made and printed. Pages opened on this machine carry the token themselves.
+    """
+    import waitress
+
+    from web.app import create_app
+
+    ensure_assets(install_assets)
+    settings = load_settings({"database_url": db_url})
+    app = create_app(settings, bench_dir=bench_dir)
+    state = app.extensions["waste"]
+    click.echo(f"Store: {state.store.url}")
+    if app.config["WASTE_TOKEN_GENERATED"]:
+        click.echo(f"API token for this run (set WASTE_API_TOKEN to choose one): {app.config['WASTE_API_TOKEN']}")
+    shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
+    click.echo(f"Serving on http://{shown}:{port}/  (Ctrl-C stops)")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="waste")
+    finally:
+        state.jobs.shutdown()
+        state.store.dispose()
