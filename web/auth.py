@@ -2,8 +2,10 @@
 
 Every write (``POST``) needs ``Authorization: Bearer <token>`` equal to the app's token: ``WASTE_API_TOKEN``, or,
 when that is unset, a random token made when the app starts (``waste serve`` prints it), so a write endpoint is
-never open by accident. Pages opened from the same machine (a loopback address) get the token in the page, so a
-dispatcher at the server can press "run a new plan"; from elsewhere it must be pasted into the page's token box.
+never open by accident. Only that made-up token is ever put in a page, and only for a browser on the same machine
+(a loopback address, no proxy in between), so a dispatcher trying the app locally can press "run a new plan" at
+once. A token the operator chose is never sent out: it is typed once into the page's token box, and the browser
+keeps it for the next visits.
 """
 
 from __future__ import annotations
@@ -48,7 +50,14 @@ def requires_token(view: F) -> F:
 
 
 def token_for_page() -> str | None:
-    """The token to put in a page: only for a browser on this machine (loopback), else ``None``."""
+    """The token to put in a page: the made-up one, for a browser on this machine with no proxy between; else ``None``.
+
+    A reverse proxy on the same machine makes every visitor look local; the forwarding headers it adds give it away.
+    """
+    if not current_app.config.get("WASTE_TOKEN_GENERATED"):
+        return None
+    if any(name in request.headers for name in ("X-Forwarded-For", "Forwarded", "X-Real-Ip")):
+        return None
     try:
         local = ipaddress.ip_address(request.remote_addr or "").is_loopback
     except ValueError:

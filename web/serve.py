@@ -55,7 +55,8 @@ def serve(host: str, port: int, db_url: str | None, threads: int, bench_dir: Pat
     """Serve the dispatcher map, bin, planner and benchmark pages and the JSON API (/api, /api/openapi.json).
 
     Writes to the API need 'Authorization: Bearer TOKEN' with TOKEN from WASTE_API_TOKEN; without it a random
-    token is made and printed. Pages opened on this machine carry the token themselves.
+    token is made and printed, and pages opened on this machine carry that one themselves. A chosen token is typed
+    once into the dispatcher page's token box.
     """
     import waitress
 

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from tests.web.conftest import TOKEN
 from web.install_assets import INSTALL_COMMAND, missing_assets
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -62,6 +63,8 @@ def test_dispatcher_page(server: str, app: Flask, tmp_path: Path) -> None:
         assert page.locator(".truck").count() == len(trucks)
         assert page.evaluate("document.body.dataset.bins") == "36"
 
+        assert page.is_visible("#token")  # a token the operator chose is never put in the page
+        page.fill("#token", TOKEN)
         page.fill("#time-limit", "2")
         page.click("#run-plan")
         page.wait_for_function("document.body.dataset.lastPlan !== undefined", timeout=120_000)

@@ -49,7 +49,12 @@ function fmt(value, digits = 0) {
     minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
-function token() { return document.getElementById("token").value.trim(); }
+// A token typed into the box is kept by this browser, so a dispatcher types it once.
+function token() {
+  const input = document.getElementById("token");
+  if (!input.value.trim()) input.value = localStorage.getItem("wasteApiToken") || "";
+  return input.value.trim();
+}
 
 async function loadCity(city, planId) {
   const url = `/api/cities/${encodeURIComponent(city)}/map` + (planId ? `?plan_id=${planId}` : "");
@@ -177,6 +182,7 @@ async function runPlan() {
     document.querySelector("label.token").hidden = false;
     text.textContent = "enter the API token (printed by waste serve)"; button.disabled = false; return;
   }
+  if (document.querySelector("label.token").hidden === false) localStorage.setItem("wasteApiToken", token());
   if (response.status !== 202) { text.textContent = started.detail || JSON.stringify(started.errors); button.disabled = false; return; }
   const poll = async () => {
     const status = await (await fetch(started.status_url)).json();
