@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from tests.waste.test_ingest import BAD_CSV, EXPECTED_BAD
+from tests.waste.test_ingest import BAD_CSV, EXPECTED_BAD, EXPECTED_DROPPED
 from waste.cli import COMMANDS, cli
 
 
@@ -50,6 +50,7 @@ def test_load_ingest_status_quarantine(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "unknown_bin" in result.output
     assert f"{len(EXPECTED_BAD)}" in result.output
+    assert "without a bad battery or temperature value: battery_out_of_range 1" in result.output
     result = runner.invoke(cli, ["status", "--city", "tiny", "--db", db])
     assert result.exit_code == 0, result.output
     assert "America/New_York" in result.output  # times are shown on the city's clock
@@ -61,7 +62,7 @@ def test_load_ingest_status_quarantine(tmp_path: Path) -> None:
     out_csv = tmp_path / "q.csv"
     result = runner.invoke(cli, ["quarantine", "--db", db, "--csv", str(out_csv)])
     assert result.exit_code == 0
-    assert len(out_csv.read_text().splitlines()) == len(EXPECTED_BAD) + 1
+    assert len(out_csv.read_text().splitlines()) == len(EXPECTED_BAD) + len(EXPECTED_DROPPED) + 1
 
 
 def test_ingest_fails_only_when_nothing_could_be_read(tmp_path: Path) -> None:

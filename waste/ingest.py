@@ -40,13 +40,16 @@ class IngestReport:
         Valid readings that were in the store already (the same data ingested before).
     quarantined
         Rows rejected this time, by reason in :attr:`reasons`.
+    fields_dropped
+        Battery or temperature values left out of stored readings (not a number, out of range), by reason in
+        :attr:`dropped_reasons`; each is noted in the quarantine with its raw row.
     seconds
         Wall-clock time taken.
     error
         Why nothing could be read from the source at all, or ``None``.
-    rejected
-        The rejected rows themselves (``line``, ``field``, ``reason``, ``value``, ``detail``), kept by
-        :func:`ingest_records` only, so that an API can answer each bad row.
+    rejected, dropped
+        The rejected rows and the dropped fields themselves (``line``, ``field``, ``reason``, ``value``,
+        ``detail``), kept by :func:`ingest_records` only, so that an API can answer each bad row.
     """
 
     source: str
@@ -55,9 +58,12 @@ class IngestReport:
     already_stored: int = 0
     quarantined: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
+    fields_dropped: int = 0
+    dropped_reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     error: str | None = None
     rejected: pd.DataFrame | None = None
+    dropped: pd.DataFrame | None = None
 
     @property
     def rows_per_s(self) -> float:
@@ -71,6 +77,8 @@ class IngestReport:
         self.already_stored += other.already_stored
         self.quarantined += other.quarantined
         self.reasons.update(other.reasons)
+        self.fields_dropped += other.fields_dropped
+        self.dropped_reasons.update(other.dropped_reasons)
         self.seconds += other.seconds
 
 
@@ -179,6 +187,7 @@ def ingest_records(
     result = validate_batch(batch, lookup, now=now, state=state)
     _store_batch(store, source, result, report, batch, now)
     report.rejected = result.rejected.drop(columns="raw")
+    report.dropped = result.dropped.drop(columns="raw")
     report.seconds = time.perf_counter() - started
     return report
 
@@ -204,9 +213,12 @@ def _store_batch(
     report.rows_read += len(batch.frame) + len(batch.rejected)
     report.stored += stored
     report.already_stored += len(result.valid) - stored
-    if len(result.rejected):
-        quarantine = result.rejected.assign(source=source, ingested_unix_s=int(now.timestamp()))
+    notes = [frame for frame in (result.rejected, result.dropped) if len(frame)]
+    if notes:
+        quarantine = pd.concat(notes, ignore_index=True).assign(source=source, ingested_unix_s=int(now.timestamp()))
         quarantine["row"] = quarantine.pop("line")
         store.insert_quarantine(quarantine)
-        report.quarantined += len(result.rejected)
-        report.reasons.update(result.rejected["reason"].tolist())
+    report.quarantined += len(result.rejected)
+    report.reasons.update(result.rejected["reason"].tolist())
+    report.fields_dropped += len(result.dropped)
+    report.dropped_reasons.update(result.dropped["reason"].tolist())

@@ -1,7 +1,10 @@
 """Checking raw reading rows, vectorised: what is stored, and what is quarantined with which reason.
 
-A row is stored only if every field it has is valid; otherwise it is quarantined with the first problem found
-(field, reason, offending value, a sentence saying why). The reasons, in the order they are checked:
+A row is stored only if every field that carries the reading is valid; otherwise it is quarantined with the first
+problem found (field, reason, offending value, a sentence saying why). The auxiliary fields, battery voltage and
+temperature, do not cost the reading: a row whose fill is good but whose battery or temperature is not a number or
+out of range is stored without that field, and a note with the same reasons (and the raw row) goes to the
+quarantine, so nothing is lost. The reasons, in the order they are checked:
 
 ======================  ======================================================================================
 reason                  meaning
@@ -14,11 +17,11 @@ bad_timestamp           the time is not ISO 8601 (or Unix seconds)
 future_timestamp        the time is more than :data:`FUTURE_TOLERANCE` after the moment of ingest
 clock_backwards         the sensor's clock went back: a time before 2000 (a reset clock), or earlier than the
                         previous reading of the same sensor although its frame counter went up
-bad_number              a numeric field holds something else
+bad_number              a numeric field holds something else (battery or temperature: the field is dropped)
 fill_out_of_range       fill_pct outside 0-100
 distance_out_of_range   distance_mm below 0 or beyond the bin's depth
-battery_out_of_range    battery_v outside 0-10 V (a millivolt value in a volt field, usually)
-temperature_out_of_range  temperature_c outside -50..90 degC (a sensor fault code, usually)
+battery_out_of_range    battery_v outside 0-10 V (a millivolt value in a volt field, usually): field dropped
+temperature_out_of_range  temperature_c outside -50..90 degC (a sensor fault code, usually): field dropped
 duplicate               same bin and time as an earlier row of the same source
 ======================  ======================================================================================
 
@@ -42,6 +45,11 @@ FUTURE_TOLERANCE = pd.Timedelta(minutes=10)
 EARLIEST_PLAUSIBLE = pd.Timestamp("2000-01-01", tz="UTC")
 BATTERY_RANGE_V = (0.0, 10.0)
 TEMPERATURE_RANGE_C = (-50.0, 90.0)
+#: Fields that describe the sensor, not the bin: a bad one is dropped, and the reading kept.
+_AUXILIARY = (
+    ("battery_v", BATTERY_RANGE_V, "battery_out_of_range"),
+    ("temperature_c", TEMPERATURE_RANGE_C, "temperature_out_of_range"),
+)
 
 REASONS: dict[str, str] = {
     "malformed_row": "the row could not be split into fields",
@@ -102,10 +110,14 @@ class SourceState:
 
 @dataclass(frozen=True, slots=True)
 class ValidatedBatch:
-    """A batch split into rows to store (:data:`VALID_COLUMNS`) and rows to quarantine (:data:`REJECTED_COLUMNS`)."""
+    """A batch split into rows to store (:data:`VALID_COLUMNS`) and rows to quarantine (:data:`REJECTED_COLUMNS`).
+
+    ``dropped`` (same columns as ``rejected``) notes the auxiliary fields of stored rows that were left out.
+    """
 
     valid: pd.DataFrame
     rejected: pd.DataFrame
+    dropped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=REJECTED_COLUMNS))
 
 
 class _Verdicts:
@@ -162,18 +174,15 @@ def validate_batch(
 
     bin_id, position = _resolve_bins(frame, bins, verdicts)
     ts = _parse_times(frame["ts"], verdicts, now)
-    numbers = {
-        name: _parse_number(frame[name], name, verdicts)
-        for name in ("fill_pct", "distance_mm", "battery_v", "temperature_c", "seq")
-    }
+    numbers = {name: _parse_number(frame[name], name, verdicts) for name in ("fill_pct", "distance_mm", "seq")}
+    notes = [_Verdicts(n), _Verdicts(n)]  # one per auxiliary field: a row can lose both
+    for note, (name, (low, high), reason) in zip(notes, _AUXILIARY, strict=True):
+        values = _parse_number(frame[name], name, note)
+        note.reject((values < low) | (values > high), name, reason, frame[name], f"outside {low:g} to {high:g}")
+        values[~note.ok] = np.nan
+        numbers[name] = values
     depth = np.where(position >= 0, bins.depth_mm.to_numpy()[position], np.nan)
     fill = _fill_from(numbers["fill_pct"], numbers["distance_mm"], depth, frame, verdicts)
-    for name, (low, high), reason in (
-        ("battery_v", BATTERY_RANGE_V, "battery_out_of_range"),
-        ("temperature_c", TEMPERATURE_RANGE_C, "temperature_out_of_range"),
-    ):
-        values = numbers[name]
-        verdicts.reject((values < low) | (values > high), name, reason, frame[name], f"outside {low:g} to {high:g}")
 
     ts_s = np.where(ts.isna(), 0, (ts - pd.Timestamp(0, tz="UTC")) // pd.Timedelta(seconds=1)).astype(np.int64)
     _check_clock(bin_id, ts_s, numbers["seq"], frame, verdicts, state)
@@ -190,24 +199,39 @@ def validate_batch(
             "temperature_c": numbers["temperature_c"][ok],
         }
     )
-    bad = np.flatnonzero(~ok)
-    rejected = pd.DataFrame(
-        {
-            "line": frame["line"].to_numpy()[bad],
-            "field": verdicts.field[bad],
-            "reason": verdicts.reason[bad],
-            "value": [None if pd.isna(v) else str(v)[:200] for v in verdicts.value[bad]],
-            "detail": verdicts.detail[bad],
-            "raw": [batch.raw_text(i) for i in bad],
-        }
-    )
+    rejected = _rejected_frame(batch, frame, verdicts, ~ok)
     early = pd.DataFrame(
         [(r.line, r.field, r.reason, r.value, r.detail, r.raw) for r in batch.rejected],
         columns=REJECTED_COLUMNS,
     )
     if len(early):
         rejected = pd.concat([early, rejected], ignore_index=True) if len(rejected) else early
-    return ValidatedBatch(valid=valid, rejected=rejected.sort_values("line", kind="stable", ignore_index=True))
+    dropped = [
+        _rejected_frame(batch, frame, note, ok & ~note.ok, "; the reading was stored without it") for note in notes
+    ]
+    return ValidatedBatch(
+        valid=valid,
+        rejected=rejected.sort_values("line", kind="stable", ignore_index=True),
+        dropped=pd.concat(dropped, ignore_index=True).sort_values("line", kind="stable", ignore_index=True),
+    )
+
+
+def _rejected_frame(
+    batch: RawBatch, frame: pd.DataFrame, verdicts: _Verdicts, mask: np.ndarray, suffix: str = ""
+) -> pd.DataFrame:
+    """Rows of ``mask`` with their verdicts, as :data:`REJECTED_COLUMNS`."""
+    bad = np.flatnonzero(mask)
+    return pd.DataFrame(
+        {
+            "line": frame["line"].to_numpy()[bad],
+            "field": verdicts.field[bad],
+            "reason": verdicts.reason[bad],
+            "value": [None if pd.isna(v) else str(v)[:200] for v in verdicts.value[bad]],
+            "detail": [f"{d}{suffix}" for d in verdicts.detail[bad]],
+            "raw": [batch.raw_text(i) for i in bad],
+        },
+        columns=REJECTED_COLUMNS,
+    )
 
 
 def _present(values: pd.Series) -> np.ndarray:

@@ -12,6 +12,7 @@ import hashlib
 import time
 from typing import Any
 
+import pandas as pd
 from flask import Blueprint, jsonify, request
 
 from waste.ingest import IngestReport, ingest_records
@@ -54,28 +55,34 @@ def _records(body: Any, key: str) -> list[Any] | None:
 
 
 def _answer(report: IngestReport) -> Any:
-    rejected = []
-    if report.rejected is not None:
-        for row in report.rejected.astype(object).where(report.rejected.notna(), None).to_dict("records"):
-            rejected.append(
-                {
-                    "row": int(row["line"]) - 1,  # 0-based position in the posted list
-                    "field": row["field"],
-                    "reason": row["reason"],
-                    "value": row["value"],
-                    "detail": row["detail"],
-                }
-            )
+    rejected = _problems(report.rejected)
     body = {
         "received": report.rows_read,
         "accepted": report.stored + report.already_stored,
         "stored": report.stored,
         "already_stored": report.already_stored,
         "rejected": rejected,
+        "dropped_fields": _problems(report.dropped),
     }
     response = jsonify(body)
     response.status_code = 400 if rejected else 200
     return response
+
+
+def _problems(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
+    """Rows of a rejected or dropped-fields frame as the API names them (0-based row in the posted list)."""
+    if frame is None:
+        return []
+    return [
+        {
+            "row": int(row["line"]) - 1,
+            "field": row["field"],
+            "reason": row["reason"],
+            "value": row["value"],
+            "detail": row["detail"],
+        }
+        for row in frame.astype(object).where(frame.notna(), None).to_dict("records")
+    ]
 
 
 def _ingest(records: list[Any], kind: str) -> Any:

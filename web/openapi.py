@@ -34,6 +34,16 @@ _READING = {
         "seq": {"type": "integer", "description": "frame counter"},
     },
 }
+_ROW_PROBLEM = {
+    "type": "object",
+    "properties": {
+        "row": {"type": "integer", "description": "0-based position in the posted list"},
+        "field": {"type": "string"},
+        "reason": {"type": "string"},
+        "value": {"type": ["string", "null"]},
+        "detail": {"type": ["string", "null"]},
+    },
+}
 _INGEST_ANSWER = {
     "type": "object",
     "properties": {
@@ -41,18 +51,11 @@ _INGEST_ANSWER = {
         "accepted": {"type": "integer", "description": "valid rows: stored now plus already stored"},
         "stored": {"type": "integer"},
         "already_stored": {"type": "integer"},
-        "rejected": {
+        "rejected": {"type": "array", "items": _ROW_PROBLEM, "description": "rows quarantined, not stored"},
+        "dropped_fields": {
             "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "row": {"type": "integer", "description": "0-based position in the posted list"},
-                    "field": {"type": "string"},
-                    "reason": {"type": "string"},
-                    "value": {"type": ["string", "null"]},
-                    "detail": {"type": ["string", "null"]},
-                },
-            },
+            "items": _ROW_PROBLEM,
+            "description": "battery or temperature values left out of readings that were stored",
         },
     },
 }

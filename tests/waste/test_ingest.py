@@ -50,11 +50,14 @@ EXPECTED_BAD = {
     9: ("(row)", "malformed_row"),
     10: ("ts", "duplicate"),
     11: ("fill_pct", "missing_field"),
-    12: ("battery_v", "battery_out_of_range"),
-    13: ("temperature_c", "temperature_out_of_range"),
     14: ("distance_mm", "distance_out_of_range"),
     15: ("bin_id", "missing_field"),
     17: ("ts", "clock_backwards"),
+}
+#: Rows stored without a bad auxiliary field, the field noted in the quarantine.
+EXPECTED_DROPPED = {
+    12: ("battery_v", "battery_out_of_range"),
+    13: ("temperature_c", "temperature_out_of_range"),
 }
 
 
@@ -74,16 +77,24 @@ def test_every_kind_of_bad_row_is_quarantined_and_every_good_row_stored(tiny_sto
     report = ingest_file(tiny_store, path, now=NOW)
     assert report.rows_read == 19
     assert report.quarantined == len(EXPECTED_BAD)
+    assert report.fields_dropped == len(EXPECTED_DROPPED)
     assert report.stored == 19 - len(EXPECTED_BAD)
     quarantined = tiny_store.quarantine(source=str(path))
     found = {int(r.row): (r.field, r.reason) for r in quarantined.itertuples()}
-    assert found == EXPECTED_BAD
+    assert found == EXPECTED_BAD | EXPECTED_DROPPED
+    assert quarantined.set_index("row").loc[12, "detail"].endswith("the reading was stored without it")
     assert set(quarantined["reason"]) <= set(REASONS)
     assert quarantined.set_index("row").loc[10, "detail"] == "same bin and time as line 2"
     assert quarantined.set_index("row").loc[3, "raw"].startswith("B9,2026-11-01T11:00:00Z")
 
     stored = tiny_store.readings().set_index(["bin_id", "ts"])
-    assert len(stored) == 5
+    assert len(stored) == 7
+    # A bad battery or temperature costs only that field.
+    b3_noon = stored.loc[("B3", pd.Timestamp("2026-11-01T12:00:00Z"))]
+    assert b3_noon["fill_pct"] == 50
+    assert pd.isna(b3_noon["battery_v"])
+    assert b3_noon["temperature_c"] == 12
+    assert pd.isna(stored.loc[("B3", pd.Timestamp("2026-11-01T13:00:00Z")), "temperature_c"])
     assert stored.loc[("B1", pd.Timestamp("2026-11-01T10:00:00Z")), "fill_pct"] == 10
     # An offset is honoured: 14:00+02:00 is 12:00 UTC.
     assert stored.loc[("B2", pd.Timestamp("2026-11-01T12:00:00Z")), "fill_pct"] == 35
@@ -101,7 +112,7 @@ def test_ingesting_a_file_twice_stores_nothing_twice(tiny_store: Store, tmp_path
     assert second.stored == 0
     assert second.already_stored == first.stored
     assert tiny_store.count_readings() == first.stored
-    assert len(tiny_store.quarantine()) == len(EXPECTED_BAD)
+    assert len(tiny_store.quarantine()) == len(EXPECTED_BAD) + len(EXPECTED_DROPPED)
 
 
 def test_small_batches_give_the_same_result(tiny_sqlite_store: Store, tmp_path: Path) -> None:
@@ -109,8 +120,8 @@ def test_small_batches_give_the_same_result(tiny_sqlite_store: Store, tmp_path: 
     path = _write(tmp_path, "readings.csv", BAD_CSV)
     report = ingest_file(tiny_sqlite_store, path, now=NOW, chunk_rows=2)
     found = {int(r.row): r.reason for r in tiny_sqlite_store.quarantine().itertuples()}
-    assert found == {line: reason for line, (_, reason) in EXPECTED_BAD.items()}
-    assert report.stored == 5
+    assert found == {line: reason for line, (_, reason) in (EXPECTED_BAD | EXPECTED_DROPPED).items()}
+    assert report.stored == 7
 
 
 def test_header_without_needed_fields_is_an_error(tiny_sqlite_store: Store, tmp_path: Path) -> None:

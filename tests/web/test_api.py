@@ -43,21 +43,25 @@ def test_batch_stores_the_valid_rows_and_names_each_bad_one(client: FlaskClient,
         {"bin_id": "NO-SUCH-BIN", "ts": "2026-11-19T23:32:00Z", "fill_pct": 20},
         {"bin_id": c, "ts": "yesterday", "fill_pct": 20},
         {"bin_id": c, "ts": "2026-11-19T23:33:00Z", "fill_pct": 55, "battery_v": 3.6},
+        {"bin_id": c, "ts": "2026-11-19T23:34:00Z", "fill_pct": 56, "battery_v": 3600},  # millivolts: field dropped
     ]
     answer = client.post("/api/readings", json=batch, headers=auth)
     assert answer.status_code == 400
     body = answer.json
-    assert body["stored"] == 2
-    assert body["accepted"] == 2
+    assert body["stored"] == 3
+    assert body["accepted"] == 3
+    assert [(r["row"], r["field"], r["reason"]) for r in body["dropped_fields"]] == [
+        (5, "battery_v", "battery_out_of_range")
+    ]
     named = {(r["row"], r["field"], r["reason"]) for r in body["rejected"]}
     assert named == {
         (1, "fill_pct", "fill_out_of_range"),
         (2, "bin_id", "unknown_bin"),
         (3, "ts", "bad_timestamp"),
     }
-    assert _count(client) == before + 2
+    assert _count(client) == before + 3
     quarantined = client.application.extensions["waste"].store.quarantine()
-    assert len(quarantined) == 3
+    assert len(quarantined) == 4
 
 
 def test_reposting_a_batch_stores_nothing_twice(client: FlaskClient, auth: dict) -> None:

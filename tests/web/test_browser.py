@@ -70,8 +70,10 @@ def test_dispatcher_page(server: str, app: Flask, tmp_path: Path) -> None:
         page.wait_for_function("document.body.dataset.lastPlan !== undefined", timeout=120_000)
         new_plan = page.evaluate("document.body.dataset.lastPlan")
         assert "ready" in page.inner_text("#job-text")
+        # The page reloads the city with the new plan; wait for its downloads to point at it.
+        href = f"/plans/{new_plan}/routes.zip"
+        page.wait_for_function(f"document.getElementById('dl-csv')?.getAttribute('href') === '{href}'")
         page.wait_for_selector(".truck")
-        assert page.get_attribute("#dl-csv", "href") == f"/plans/{new_plan}/routes.zip"
 
         first_truck_csv = page.locator(".truck a", has_text="CSV").first
         with page.expect_download() as info:

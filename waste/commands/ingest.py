@@ -65,4 +65,9 @@ def print_reports(reports: list[IngestReport]) -> None:
         for reason, count in sorted(reasons.items(), key=lambda kv: -kv[1]):
             why.add_row(reason, f"{count:,}", REASONS.get(reason, ""))
         out.print(why)
+    dropped = sum((r.dropped_reasons for r in reports), start=type(reports[0].reasons)()) if reports else {}
+    if dropped:
+        parts = ", ".join(f"{reason} {count:,}" for reason, count in sorted(dropped.items()))
+        out.print(f"Readings stored without a bad battery or temperature value: {parts}")
+    if reasons or dropped:
         out.print("See them with: waste quarantine")
