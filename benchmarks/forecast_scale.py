@@ -34,7 +34,7 @@ import pandas as pd
 
 from waste.forecasting.base import FillModel
 from waste.forecasting.baselines import LastValue
-from waste.forecasting.cleaning import clean_arrays
+from waste.forecasting.cleaning import clean_arrays, compact
 from waste.forecasting.fillrate import FillRateModel
 from waste.forecasting.panel import Panel
 
@@ -67,15 +67,15 @@ def clean_panel(code: np.ndarray, t: np.ndarray, x: np.ndarray, group: np.ndarra
     """Clean the readings and pack the clean ones into a panel."""
     n_bins = group.size
     res = clean_arrays(code, t, x, np.zeros(n_bins, dtype=bool))
-    ok = np.flatnonzero(res.flag == 0)
-    c = code[ok]
+    # drop the flagged readings in place: no second copy of the panel
+    c, t, x, cycle = compact(res.flag == 0, code, t, x, res.cycle)
     return Panel(
         bin_ids=np.char.add("B", np.arange(n_bins).astype(str)),
         indptr=np.r_[0, np.cumsum(np.bincount(c, minlength=n_bins))].astype(np.int64),
         code=c,
-        t=t[ok],
-        x=x[ok],
-        cycle=res.cycle[ok],
+        t=t,
+        x=x,
+        cycle=cycle,
         group=group,
         litres_per_pct=np.full(n_bins, 2.4),
         threshold_pct=np.full(n_bins, 100.0),

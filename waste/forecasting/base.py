@@ -159,7 +159,7 @@ def calibration_origins(
 
 
 def calibration_errors(
-    model: FillModel, panel: Panel, *, step_h: float = 7.0
+    model: FillModel, panel: Panel, *, step_h: float = 7.0, chunk: int = 1 << 16
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Errors of ``model`` forecasting its own training history.
 
@@ -171,8 +171,20 @@ def calibration_errors(
     tuple
         ``(key = bin * n_horizons + horizon, error in points, weight of each bin's errors)``.
     """
-    n_h = CALIBRATION_HORIZONS_H.size
     origins, step, weight = calibration_origins(panel, step_h)
+    keys, errs = [], []
+    for lo in range(0, origins.size, chunk):  # chunks of bins: their readings stay in the CPU caches
+        key, err = _chunk_errors(model, panel, origins[lo : lo + chunk], step)
+        keys.append(key)
+        errs.append(err)
+    key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+    err = np.concatenate(errs) if errs else np.zeros(0)
+    return key, err, weight
+
+
+def _chunk_errors(model: FillModel, panel: Panel, origins: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Calibration keys and errors of some origins (see :func:`calibration_errors`)."""
+    n_h = CALIBRATION_HORIZONS_H.size
     code = panel.code[origins]
     t0 = panel.t[origins]
     cyc = panel.cycle[origins]
@@ -193,7 +205,7 @@ def calibration_errors(
         errs.append(err)
     key = np.concatenate(out_keys) if out_keys else np.zeros(0, np.int64)
     err = np.concatenate(errs) if errs else np.zeros(0)
-    return key, err, weight
+    return key, err
 
 
 def finish_calibration(

@@ -113,7 +113,7 @@ class FillRateModel(FillModel):
         """Add the steps of readings ``lo:hi`` (whole bins ``b0:b1``) to the per-bin sums in ``out``."""
         c, t, x, cyc = panel.code[lo:hi], panel.t[lo:hi], panel.x[lo:hi], panel.cycle[lo:hi]
         same = (c[1:] == c[:-1]) & (cyc[1:] == cyc[:-1])
-        out["starts"].append(np.flatnonzero(~same) + (lo + 1))
+        out["starts"].append(np.r_[lo, np.flatnonzero(~same) + (lo + 1)])
         dt = np.diff(t)
         ok = same & (dt > 0) & (dt <= self.max_step_h) & (x[:-1] < self.censor_pct)
         code = c[1:].astype(np.intp) - b0
@@ -121,16 +121,20 @@ class FillRateModel(FillModel):
         w = np.exp2((t[1:] - last_t[b0:b1][code]) / self.half_life_h) * ok
         dx = (x[1:] - x[:-1]) * w
         dtw = dt * w
-        # hour of the week of the step's midpoint (Monday 00:00 UTC = 0; the epoch is a Thursday, 72 h later)
-        cell = np.floor(t[1:] - dt / 2.0 + 72.0).astype(np.intp) % HOURS_PER_WEEK
+        # hour of the week of the step's midpoint (Monday 00:00 UTC = 0; the epoch is a Thursday, 72 h later);
+        # truncation is the floor for the positive times of any real reading
+        cell = ((t[1:] + t[:-1]) * 0.5 + 72.0).astype(np.intp) % HOURS_PER_WEEK
         both = dt <= min(self.hour_step_h, self.day_step_h)
         key = code * (HOURS_PER_WEEK + 1) + np.where(both, cell, HOURS_PER_WEEK)
         n_keys = (b1 - b0) * (HOURS_PER_WEEK + 1)
         out["wx"][b0:b1] = np.bincount(key, weights=dx, minlength=n_keys).reshape(b1 - b0, -1)
         out["wt"][b0:b1] = np.bincount(key, weights=dtw, minlength=n_keys).reshape(b1 - b0, -1)
+        longer = ok & ~both
+        if not longer.any():
+            return
         # the few steps long enough for one profile only (e.g. daily readings: the weekday profile)
         for name, limit, n_cells in (("hour", self.hour_step_h, 24), ("day", self.day_step_h, 7)):
-            only = np.flatnonzero(ok & ~both & (dt <= limit))
+            only = np.flatnonzero(longer & (dt <= limit))
             if only.size == 0:
                 continue
             cells = cell[only] % 24 if n_cells == 24 else cell[only] // 24
@@ -157,7 +161,7 @@ class FillRateModel(FillModel):
             "hour_t": np.zeros(nb * 24),
             "day_x": np.zeros(nb * 7),
             "day_t": np.zeros(nb * 7),
-            "starts": [np.zeros(1, np.int64)],
+            "starts": [np.zeros(0, np.int64)],
         }
         ptr = panel.indptr
         last_t = np.where(ptr[1:] > ptr[:-1], panel.t[np.maximum(ptr[1:] - 1, 0)] if panel.t.size else 0.0, np.nan)
@@ -168,8 +172,7 @@ class FillRateModel(FillModel):
             if ptr[b1] > ptr[b0]:
                 self._chunk_sums(panel, int(ptr[b0]), int(ptr[b1]), b0, b1, last_t, out)
             b0 = b1
-        starts = np.concatenate(out.pop("starts"))
-        out["cycle_starts"] = np.unique(starts[starts < panel.t.size]) if panel.t.size else starts[:0]
+        out["cycle_starts"] = np.concatenate(out.pop("starts")).astype(np.int64)  # increasing: chunks come in order
         out["sx"], out["st"] = out["wx"].sum(1), out["wt"].sum(1)
         self._steps_cache = (panel, out)
         return out
