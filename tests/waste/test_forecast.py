@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from waste.collections import clean_readings
-from waste.commands.forecast import forecast, parse_duration_h
+from waste.commands.forecast import forecast, parse_duration_h, print_forecast
 from waste.errors import InputError
 from waste.forecast import ForecastConfig, fill_curve, forecast_bins
 from waste.forecasting.base import prob_at_least
@@ -111,6 +111,33 @@ def test_silent_and_stuck_sensors_say_so() -> None:
     for b in ("SILENT", "STUCK", "NEW"):
         assert np.isnan(table.loc[b, ["fill_pct", "p_overflow", "hours_to_threshold"]].to_numpy(float)).all()
     assert table.index[0] == "LIVE"
+
+
+def test_silence_is_judged_by_each_sensor_s_own_cadence(capsys: pytest.CaptureFixture[str]) -> None:
+    """A 15-minute sensor quiet for 30 h is silent; a daily one quiet as long is not; silence is never guessed."""
+    fast = linear("FAST", 0.25, 24 * 12 * 4)
+    fast = fast.assign(ts=T0 + pd.to_timedelta(np.arange(len(fast)) * 0.25, unit="h"))
+    fast = fast[fast["ts"] <= T0 + pd.Timedelta(hours=24 * 12 - 30)]
+    daily = linear("DAILY", 1.0, 24 * 12).iloc[::24]
+    daily = daily[daily["ts"] <= T0 + pd.Timedelta(hours=24 * 11 - 6)]
+    live = linear("LIVE", 1.0, 24 * 12)
+    readings = pd.concat([fast, daily, live], ignore_index=True)
+    table = forecast_bins(readings).set_index("bin_id")
+    assert table.loc["FAST", "status"] == "silent"
+    assert table.loc["DAILY", "status"] == "ok"
+    assert table.loc["LIVE", "status"] == "ok"
+    # the silent bin keeps what is known (its last reading and when), and nothing that would be a guess
+    assert table.loc["FAST", "last_ts"] == fast["ts"].max()
+    assert table.loc["FAST", "last_fill_pct"] == pytest.approx(fast["fill_pct"].iloc[-1])
+    cols = ["fill_now_pct", "fill_pct", "fill_p10_pct", "fill_p90_pct", "hours_to_threshold", "p_overflow"]
+    assert np.isnan(table.loc["FAST", cols].to_numpy(float)).all()
+    assert pd.isna(table.loc["FAST", "threshold_ts"])
+    # a forecast made long after every reading: every sensor is silent, none is guessed
+    late = forecast_bins(readings, at=T0 + pd.Timedelta(days=30))
+    assert set(late["status"]) == {"silent"}
+    assert late[cols].isna().all().all()
+    print_forecast(table.reset_index(), limit=10)
+    assert "no forecast (nothing recent to forecast from): 1 silent" in capsys.readouterr().out
 
 
 def test_short_history_borrows_from_its_group() -> None:
