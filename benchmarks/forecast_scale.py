@@ -72,7 +72,7 @@ def clean_panel(code: np.ndarray, t: np.ndarray, x: np.ndarray, group: np.ndarra
     c, t, x, cycle = compact(res.flag == 0, code, t, x, res.cycle)
     return Panel(
         bin_ids=np.char.add("B", np.arange(n_bins).astype(str)),
-        indptr=np.r_[0, np.cumsum(np.bincount(c, minlength=n_bins))].astype(np.int64),
+        indptr=np.searchsorted(c, np.arange(n_bins + 1)).astype(np.int64),
         code=c,
         t=t,
         x=x,

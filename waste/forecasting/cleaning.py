@@ -63,9 +63,11 @@ def _flag_spikes(codes: np.ndarray, t: np.ndarray, x: np.ndarray, keep: np.ndarr
     if keep.all():  # the usual first call: neighbours are plain shifted views, no gathering
         if keep.size < 3:
             return
-        c = codes
-        same = (c[:-2] == c[1:-1]) & (c[2:] == c[1:-1])
-        keep[1:-1] &= ~_spike(x[1:-1], x[:-2], x[2:], same, t[2:] - t[:-2], cfg)
+        # a spike is more than spike_pct from its previous neighbour: test only the few readings that are
+        i = np.flatnonzero(np.abs(x[1:-1] - x[:-2]) > cfg.spike_pct) + 1
+        ip, inx = i - 1, i + 1
+        same = (codes[ip] == codes[i]) & (codes[inx] == codes[i])
+        keep[i[_spike(x[i], x[ip], x[inx], same, t[inx] - t[ip], cfg)]] = False
         removed = np.flatnonzero(~keep)
         if removed.size == 0:
             return

@@ -112,20 +112,38 @@ class FillRateModel(FillModel):
     def _chunk_sums(self, panel: Panel, lo: int, hi: int, b0: int, b1: int, last_t: np.ndarray, out: dict) -> None:
         """Add the steps of readings ``lo:hi`` (whole bins ``b0:b1``) to the per-bin sums in ``out``."""
         c, t, x, cyc = panel.code[lo:hi], panel.t[lo:hi], panel.x[lo:hi], panel.cycle[lo:hi]
-        same = (c[1:] == c[:-1]) & (cyc[1:] == cyc[:-1])
+        # in-place arithmetic throughout: this runs over every reading, and fresh temporaries cost page faults
+        same = c[1:] == c[:-1]
+        same &= cyc[1:] == cyc[:-1]
         out["starts"].append(np.r_[lo, np.flatnonzero(~same) + (lo + 1)])
         dt = np.diff(t)
-        ok = same & (dt > 0) & (dt <= self.max_step_h) & (x[:-1] < self.censor_pct)
-        code = c[1:].astype(np.intp) - b0
+        ok = dt > 0
+        ok &= dt <= self.max_step_h
+        ok &= x[:-1] < self.censor_pct
+        ok &= same
+        code = c[1:].astype(np.intp)
+        code -= b0
         # weight halves every half_life_h before the bin's last reading; 0 for steps that are not used
-        w = np.exp2((t[1:] - last_t[b0:b1][code]) / self.half_life_h) * ok
-        dx = (x[1:] - x[:-1]) * w
-        dtw = dt * w
+        w = t[1:] - last_t[b0:b1][code]
+        w /= self.half_life_h
+        np.exp2(w, out=w)
+        w *= ok
+        dx = np.subtract(x[1:], x[:-1])
+        dx *= w
+        dtw = w
+        dtw *= dt
         # hour of the week of the step's midpoint (Monday 00:00 UTC = 0; the epoch is a Thursday, 72 h later);
         # truncation is the floor for the positive times of any real reading
-        cell = ((t[1:] + t[:-1]) * 0.5 + 72.0).astype(np.intp) % HOURS_PER_WEEK
+        mid = np.add(t[1:], t[:-1])
+        mid *= 0.5
+        mid += 72.0
+        cell = mid.astype(np.intp)
+        cell %= HOURS_PER_WEEK
         both = dt <= min(self.hour_step_h, self.day_step_h)
-        key = code * (HOURS_PER_WEEK + 1) + np.where(both, cell, HOURS_PER_WEEK)
+        key = np.where(both, cell, HOURS_PER_WEEK)
+        code *= HOURS_PER_WEEK + 1
+        key += code
+        code //= HOURS_PER_WEEK + 1
         n_keys = (b1 - b0) * (HOURS_PER_WEEK + 1)
         out["wx"][b0:b1] = np.bincount(key, weights=dx, minlength=n_keys).reshape(b1 - b0, -1)
         out["wt"][b0:b1] = np.bincount(key, weights=dtw, minlength=n_keys).reshape(b1 - b0, -1)
