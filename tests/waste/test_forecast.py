@@ -95,6 +95,31 @@ def test_prob_at_least_edges() -> None:
     assert p.tolist() == pytest.approx([1.0, 0.5, 0.0])
 
 
+def test_nearest_reading_matches_brute_force() -> None:
+    """The per-bin search finds the nearest reading within the tolerance, with a right, wrong or no guess."""
+    rng = np.random.default_rng(4)
+    frames = [
+        pd.DataFrame({"bin_id": f"B{b}", "ts": T0 + pd.to_timedelta(np.sort(rng.uniform(0, 200, n)), unit="h")})
+        for b, n in enumerate((0, 1, 5, 60, 300))
+        if n
+    ]
+    readings = pd.concat(frames, ignore_index=True).assign(fill_pct=10.0)
+    panel = build_panel(readings, bin_ids=["B0", "B1", "B2", "B3", "B4"])
+    code = rng.integers(0, panel.n_bins, 500)
+    target = float(to_hours(T0)) + rng.uniform(-20, 220, 500)
+    expected = np.full(500, -1)
+    for k, (c, x) in enumerate(zip(code, target, strict=True)):  # brute force, reading by reading
+        idx = np.arange(panel.indptr[c], panel.indptr[c + 1])
+        if idx.size:
+            best = idx[np.argmin(np.abs(panel.t[idx] - x))]
+            expected[k] = best if abs(panel.t[best] - x) <= 3.0 else -1
+    right = panel.insertion(code, target)
+    for guess in (None, right, right + rng.integers(-3, 4, 500), rng.integers(-5, panel.t.size + 5, 500)):
+        assert np.array_equal(panel.nearest(code, target, 3.0, guess=guess), expected)
+        if guess is not None:
+            assert np.array_equal(panel.insertion(code, target, guess), right)
+
+
 def test_silent_and_stuck_sensors_say_so() -> None:
     """A bin silent for days, or repeating one value for weeks, gets a status and no numbers."""
     live = linear("LIVE", 1.0, 24 * 20)
