@@ -7,8 +7,9 @@ target time) pairs at once: it is what the backtest and the time-to-threshold se
 
 Prediction intervals come from the model's own errors (:func:`calibration_errors`, :func:`finish_calibration`):
 after fitting, the model forecasts its
-training history from origins a few hours apart, at horizons of 1 h to one week, stopping at the next emptying
-(what happens after a collection is not a fill forecast). The errors' quantiles, per bin and horizon, are shrunk
+training history from origins a few hours apart (at most :data:`MAX_CALIBRATION_ORIGINS` per bin, each error then
+counting for the hours between origins), at horizons of 1 h to one week, stopping at the next emptying (what
+happens after a collection is not a fill forecast). The errors' quantiles, per bin and horizon, are shrunk
 toward those of the bin's group and of all bins when a bin has few of them, widened so that they never narrow as
 the horizon grows, and given a small floor for sensor resolution. The forecast distribution at a horizon is the
 point forecast plus those quantiles (interpolated in log horizon), clipped to 0-100 %.
