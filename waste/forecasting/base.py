@@ -142,8 +142,10 @@ def calibration_origins(
     A bin's readings about ``step_h`` hours apart (at least one reading apart), thinned evenly to at most
     ``max_origins`` (default :data:`MAX_CALIBRATION_ORIGINS`) over its history, always ending at its last
     reading. Chosen per bin from its own readings only, so a partitioned fit picks the same origins. The weight is
-    the hours between a bin's origins over ``step_h``: thinned origins are further apart, so their errors are less
-    alike and each stands for that many of the unthinned ones.
+    the hours between a bin's origins over ``step_h`` (at least 1): errors from origins further apart are less
+    alike, so the shrinkage toward the group counts a bin's evidence in hours of history rather than in errors. A
+    thinned long history keeps the weight it would have had unthinned, and a sparse sensor (daily readings) is not
+    treated as if it had few errors only because it reports rarely.
     """
     max_origins = MAX_CALIBRATION_ORIGINS if max_origins is None else max_origins
     step = np.nan_to_num(panel.median_step_h(), nan=step_h)
