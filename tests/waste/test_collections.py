@@ -160,3 +160,30 @@ def test_sample_city_emptyings_match_truth(city: str) -> None:
     scores = match_emptyings(clean_readings(readings, bins).emptyings, truth)
     assert scores["precision"] > 0.8
     assert scores["recall"] > 0.7
+
+
+def test_cleaning_in_chunks_gives_the_same_answer() -> None:
+    """Cleaning chunk by chunk of whole bins equals cleaning all at once; compaction drops flagged readings."""
+    from waste.forecasting.cleaning import clean_arrays, compact
+
+    rng = np.random.default_rng(7)
+    n_bins, n_h = 40, 24 * 30
+    rate = rng.uniform(0.3, 2.0, n_bins)
+    x = np.mod(rate[:, None] * np.arange(n_h)[None, :], 85.0) + rng.normal(0.0, 1.5, (n_bins, n_h))
+    x[rng.random(x.shape) < 0.005] += 40.0  # spikes
+    x[3, 100:500] = 42.0  # a stuck sensor
+    x = np.clip(x, 0.0, 100.0).ravel()
+    t = np.tile(np.arange(n_h, dtype=float), n_bins)
+    code = np.repeat(np.arange(n_bins), n_h)
+    whole = clean_arrays(code, t, x, np.zeros(n_bins, dtype=bool), chunk=10**9)
+    parts = clean_arrays(code, t, x, np.zeros(n_bins, dtype=bool), chunk=1000)
+    for name in ("flag", "cycle", "before", "after", "confirmed"):
+        assert np.array_equal(getattr(whole, name), getattr(parts, name)), name
+    assert (whole.flag == 3).sum() >= 300
+    assert (whole.flag == 1).sum() > 0
+    assert whole.after.size > 100
+    keep = whole.flag == 0
+    expected = (code[keep].copy(), x[keep].copy())
+    kept_code, kept_x = compact(keep, code.copy(), x.copy(), chunk=777)
+    assert np.array_equal(kept_code, expected[0])
+    assert np.array_equal(kept_x, expected[1])

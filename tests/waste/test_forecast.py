@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from waste.collections import clean_readings
-from waste.commands.forecast import forecast, parse_duration_h
+from waste.commands.forecast import forecast, parse_duration_h, print_forecast
 from waste.errors import InputError
 from waste.forecast import ForecastConfig, fill_curve, forecast_bins
 from waste.forecasting.base import prob_at_least
@@ -95,6 +95,31 @@ def test_prob_at_least_edges() -> None:
     assert p.tolist() == pytest.approx([1.0, 0.5, 0.0])
 
 
+def test_nearest_reading_matches_brute_force() -> None:
+    """The per-bin search finds the nearest reading within the tolerance, with a right, wrong or no guess."""
+    rng = np.random.default_rng(4)
+    frames = [
+        pd.DataFrame({"bin_id": f"B{b}", "ts": T0 + pd.to_timedelta(np.sort(rng.uniform(0, 200, n)), unit="h")})
+        for b, n in enumerate((0, 1, 5, 60, 300))
+        if n
+    ]
+    readings = pd.concat(frames, ignore_index=True).assign(fill_pct=10.0)
+    panel = build_panel(readings, bin_ids=["B0", "B1", "B2", "B3", "B4"])
+    code = rng.integers(0, panel.n_bins, 500)
+    target = float(to_hours(T0)) + rng.uniform(-20, 220, 500)
+    expected = np.full(500, -1)
+    for k, (c, x) in enumerate(zip(code, target, strict=True)):  # brute force, reading by reading
+        idx = np.arange(panel.indptr[c], panel.indptr[c + 1])
+        if idx.size:
+            best = idx[np.argmin(np.abs(panel.t[idx] - x))]
+            expected[k] = best if abs(panel.t[best] - x) <= 3.0 else -1
+    right = panel.insertion(code, target)
+    for guess in (None, right, right + rng.integers(-3, 4, 500), rng.integers(-5, panel.t.size + 5, 500)):
+        assert np.array_equal(panel.nearest(code, target, 3.0, guess=guess), expected)
+        if guess is not None:
+            assert np.array_equal(panel.insertion(code, target, guess), right)
+
+
 def test_silent_and_stuck_sensors_say_so() -> None:
     """A bin silent for days, or repeating one value for weeks, gets a status and no numbers."""
     live = linear("LIVE", 1.0, 24 * 20)
@@ -111,6 +136,33 @@ def test_silent_and_stuck_sensors_say_so() -> None:
     for b in ("SILENT", "STUCK", "NEW"):
         assert np.isnan(table.loc[b, ["fill_pct", "p_overflow", "hours_to_threshold"]].to_numpy(float)).all()
     assert table.index[0] == "LIVE"
+
+
+def test_silence_is_judged_by_each_sensor_s_own_cadence(capsys: pytest.CaptureFixture[str]) -> None:
+    """A 15-minute sensor quiet for 30 h is silent; a daily one quiet as long is not; silence is never guessed."""
+    fast = linear("FAST", 0.25, 24 * 12 * 4)
+    fast = fast.assign(ts=T0 + pd.to_timedelta(np.arange(len(fast)) * 0.25, unit="h"))
+    fast = fast[fast["ts"] <= T0 + pd.Timedelta(hours=24 * 12 - 30)]
+    daily = linear("DAILY", 1.0, 24 * 12).iloc[::24]
+    daily = daily[daily["ts"] <= T0 + pd.Timedelta(hours=24 * 11 - 6)]
+    live = linear("LIVE", 1.0, 24 * 12)
+    readings = pd.concat([fast, daily, live], ignore_index=True)
+    table = forecast_bins(readings).set_index("bin_id")
+    assert table.loc["FAST", "status"] == "silent"
+    assert table.loc["DAILY", "status"] == "ok"
+    assert table.loc["LIVE", "status"] == "ok"
+    # the silent bin keeps what is known (its last reading and when), and nothing that would be a guess
+    assert table.loc["FAST", "last_ts"] == fast["ts"].max()
+    assert table.loc["FAST", "last_fill_pct"] == pytest.approx(fast["fill_pct"].iloc[-1])
+    cols = ["fill_now_pct", "fill_pct", "fill_p10_pct", "fill_p90_pct", "hours_to_threshold", "p_overflow"]
+    assert np.isnan(table.loc["FAST", cols].to_numpy(float)).all()
+    assert pd.isna(table.loc["FAST", "threshold_ts"])
+    # a forecast made long after every reading: every sensor is silent, none is guessed
+    late = forecast_bins(readings, at=T0 + pd.Timedelta(days=30))
+    assert set(late["status"]) == {"silent"}
+    assert late[cols].isna().all().all()
+    print_forecast(table.reset_index(), limit=10)
+    assert "no forecast (nothing recent to forecast from): 1 silent" in capsys.readouterr().out
 
 
 def test_short_history_borrows_from_its_group() -> None:

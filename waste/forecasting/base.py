@@ -7,8 +7,9 @@ target time) pairs at once: it is what the backtest and the time-to-threshold se
 
 Prediction intervals come from the model's own errors (:func:`calibration_errors`, :func:`finish_calibration`):
 after fitting, the model forecasts its
-training history from origins a few hours apart, at horizons of 1 h to one week, stopping at the next emptying
-(what happens after a collection is not a fill forecast). The errors' quantiles, per bin and horizon, are shrunk
+training history from origins a few hours apart (at most :data:`MAX_CALIBRATION_ORIGINS` per bin, each error then
+counting for the hours between origins), at horizons of 1 h to one week, stopping at the next emptying (what
+happens after a collection is not a fill forecast). The errors' quantiles, per bin and horizon, are shrunk
 toward those of the bin's group and of all bins when a bin has few of them, widened so that they never narrow as
 the horizon grows, and given a small floor for sensor resolution. The forecast distribution at a horizon is the
 point forecast plus those quantiles (interpolated in log horizon), clipped to 0-100 %.
@@ -128,34 +129,82 @@ def _shrink(q_own: np.ndarray, n_own: np.ndarray, q_prior: np.ndarray, k: float)
     return np.where(np.isnan(q_own), q_prior, w * np.nan_to_num(q_own) + (1 - w) * q_prior)
 
 
-def calibration_errors(model: FillModel, panel: Panel, *, step_h: float = 7.0) -> tuple[np.ndarray, np.ndarray]:
-    """Errors of ``model`` forecasting its own training history: ``(key = bin * n_horizons + horizon, error)``.
+#: Most calibration origins per bin. A longer history gets its origins further apart, each counting for more in
+#: the shrinkage (see :func:`finish_calibration`): the cost stays bounded while a bin's weight stays the same.
+MAX_CALIBRATION_ORIGINS = 48
 
-    Origins are a bin's readings about ``step_h`` hours apart (at least one reading apart); the target at each of
-    :data:`CALIBRATION_HORIZONS_H` is the reading nearest ``origin + h`` of the same fill cycle.
+
+def calibration_origins(
+    panel: Panel, step_h: float = 7.0, max_origins: int | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Origins of the calibration: ``(reading indices, each bin's median step in hours, its origin weight)``.
+
+    A bin's readings about ``step_h`` hours apart (at least one reading apart), thinned evenly to at most
+    ``max_origins`` (default :data:`MAX_CALIBRATION_ORIGINS`) over its history, always ending at its last
+    reading. Chosen per bin from its own readings only, so a partitioned fit picks the same origins. The weight is
+    the hours between a bin's origins over ``step_h`` (at least 1): errors from origins further apart are less
+    alike, so the shrinkage toward the group counts a bin's evidence in hours of history rather than in errors. A
+    thinned long history keeps the weight it would have had unthinned, and a sparse sensor (daily readings) is not
+    treated as if it had few errors only because it reports rarely.
     """
-    n_h = CALIBRATION_HORIZONS_H.size
+    max_origins = MAX_CALIBRATION_ORIGINS if max_origins is None else max_origins
     step = np.nan_to_num(panel.median_step_h(), nan=step_h)
+    n_per = np.diff(panel.indptr)
     stride = np.maximum(1, np.round(step_h / np.maximum(step, 1e-6))).astype(np.int64)
-    pos_in_bin = np.arange(panel.t.size) - panel.indptr[panel.code]
-    origins = np.flatnonzero(pos_in_bin % stride[panel.code] == 0)
-    del pos_in_bin
+    stride = np.maximum(stride, -(-n_per // max(max_origins, 1)))
+    count = np.where(n_per > 0, -(-n_per // stride), 0)
+    bin_of = np.repeat(np.arange(panel.n_bins), count)
+    k = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    # counted back from the bin's last reading: the newest behaviour is always among the origins
+    origins = panel.indptr[1:][bin_of] - 1 - k * stride[bin_of]
+    weight = np.maximum(1.0, stride * step / step_h)
+    return np.sort(origins), step, weight
+
+
+def calibration_errors(
+    model: FillModel, panel: Panel, *, step_h: float = 7.0, chunk: int = 1 << 16
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Errors of ``model`` forecasting its own training history.
+
+    Origins come from :func:`calibration_origins`; the target at each of :data:`CALIBRATION_HORIZONS_H` is the
+    reading nearest ``origin + h`` of the same fill cycle.
+
+    Returns
+    -------
+    tuple
+        ``(key = bin * n_horizons + horizon, error in points, weight of each bin's errors)``.
+    """
+    origins, step, weight = calibration_origins(panel, step_h)
+    keys, errs = [], []
+    for lo in range(0, origins.size, chunk):  # chunks of bins: their readings stay in the CPU caches
+        key, err = _chunk_errors(model, panel, origins[lo : lo + chunk], step)
+        keys.append(key)
+        errs.append(err)
+    key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
+    err = np.concatenate(errs) if errs else np.zeros(0)
+    return key, err, weight
+
+
+def _chunk_errors(model: FillModel, panel: Panel, origins: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Calibration keys and errors of some origins (see :func:`calibration_errors`)."""
+    n_h = CALIBRATION_HORIZONS_H.size
     code = panel.code[origins]
-    keys = panel.key(panel.code, panel.t)
+    t0 = panel.t[origins]
+    cyc = panel.cycle[origins]
     pre = model._origin_state(origins)
     out_keys, errs = [], []
     for j, h in enumerate(CALIBRATION_HORIZONS_H):  # loop over horizons only
         tol = min(max(0.5, 0.25 * h), 12.0)
         guess = origins + np.round(h / np.maximum(step, 1e-6)).astype(np.int64)[code]
-        target = panel.nearest(code, panel.t[origins] + h, tol, keys=keys, guess=guess)
+        target = panel.nearest(code, t0 + h, tol, guess=guess)
         ok = target > origins
-        ok[ok] &= panel.cycle[target[ok]] == panel.cycle[origins[ok]]
+        ok[ok] &= panel.cycle[target[ok]] == cyc[ok]
         o, tg = origins[ok], target[ok]
         if o.size == 0:
             continue
         state = None if pre is None else {k: v[ok] for k, v in pre.items()}
         err = panel.x[tg] - model._point_at_readings(o, tg, state)
-        out_keys.append(panel.code[o].astype(np.int64) * n_h + j)
+        out_keys.append(code[ok].astype(np.int64) * n_h + j)
         errs.append(err)
     key = np.concatenate(out_keys) if out_keys else np.zeros(0, np.int64)
     err = np.concatenate(errs) if errs else np.zeros(0)
@@ -163,7 +212,13 @@ def calibration_errors(model: FillModel, panel: Panel, *, step_h: float = 7.0) -
 
 
 def finish_calibration(
-    panel: Panel, key: np.ndarray, err: np.ndarray, q_all: np.ndarray, *, shrink: float = 30.0
+    panel: Panel,
+    key: np.ndarray,
+    err: np.ndarray,
+    q_all: np.ndarray,
+    *,
+    shrink: float = 30.0,
+    weight: np.ndarray | None = None,
 ) -> np.ndarray:
     """Error quantiles per bin and horizon, ``(n_bins, n_horizons, n_levels)``, from :func:`calibration_errors`.
 
@@ -179,6 +234,8 @@ def finish_calibration(
     shrink
         Pseudo-count of errors: a bin with ``shrink`` errors at a horizon weighs its own quantiles and its group's
         equally.
+    weight
+        Per bin: how many errors each of its errors counts for (thinned origins; default 1).
     """
     n_b, n_h = panel.n_bins, CALIBRATION_HORIZONS_H.size
     q_bin, n_bin = grouped_quantiles(key, err, n_b * n_h)
@@ -188,7 +245,8 @@ def finish_calibration(
     q_grp, n_grp = q_grp.reshape(-1, n_h, LEVELS.size), n_grp.reshape(-1, n_h)
     q_all = _fill_horizons(q_all)
     q_grp = _fill_horizons(_shrink(q_grp, n_grp, q_all[None], shrink))
-    q = _shrink(q_bin, n_bin, q_grp[panel.group], shrink) if n_b else q_bin
+    n_eff = n_bin if weight is None else n_bin * weight[:, None]
+    q = _shrink(q_bin, n_eff, q_grp[panel.group], shrink) if n_b else q_bin
     # sensor resolution floor, then intervals that never narrow with the horizon
     floor = 0.5 * np.sqrt(1.0 + CALIBRATION_HORIZONS_H / 24.0)[:, None] * _Z[None, :]
     lower = LEVELS < 0.5
@@ -286,15 +344,15 @@ class FillModel:
         self.panel_ = panel
         self.pooled_ = self.pooled_stats(panel) if pooled is None else pooled
         self._fit(panel)
-        key, err = calibration_errors(self, panel)
-        self._calibration = (key, err)
+        key, err, weight = calibration_errors(self, panel)
+        self._calibration = (key, err, weight)
         return error_histogram(key % CALIBRATION_HORIZONS_H.size, err, CALIBRATION_HORIZONS_H.size)
 
     def fit_finish(self, histogram: np.ndarray) -> FillModel:
         """Second half of :meth:`fit`: calibrate the intervals with all bins' error histogram; returns the model."""
-        key, err = self._calibration
+        key, err, weight = self._calibration
         del self._calibration
-        self.errors_ = finish_calibration(self.panel_, key, err, histogram_quantiles(histogram))
+        self.errors_ = finish_calibration(self.panel_, key, err, histogram_quantiles(histogram), weight=weight)
         return self
 
     def fit(self, panel: Panel) -> FillModel:

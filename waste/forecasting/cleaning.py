@@ -8,6 +8,7 @@ with no loop over bins or readings.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -62,9 +63,11 @@ def _flag_spikes(codes: np.ndarray, t: np.ndarray, x: np.ndarray, keep: np.ndarr
     if keep.all():  # the usual first call: neighbours are plain shifted views, no gathering
         if keep.size < 3:
             return
-        c = codes
-        same = (c[:-2] == c[1:-1]) & (c[2:] == c[1:-1])
-        keep[1:-1] &= ~_spike(x[1:-1], x[:-2], x[2:], same, t[2:] - t[:-2], cfg)
+        # a spike is more than spike_pct from its previous neighbour: test only the few readings that are
+        i = np.flatnonzero(np.abs(x[1:-1] - x[:-2]) > cfg.spike_pct) + 1
+        ip, inx = i - 1, i + 1
+        same = (codes[ip] == codes[i]) & (codes[inx] == codes[i])
+        keep[i[_spike(x[i], x[ip], x[inx], same, t[inx] - t[ip], cfg)]] = False
         removed = np.flatnonzero(~keep)
         if removed.size == 0:
             return
@@ -127,20 +130,31 @@ def _find_emptyings(
 
 
 def _flag_stuck(codes: np.ndarray, t: np.ndarray, x: np.ndarray, keep: np.ndarray, cfg: CleaningConfig) -> None:
-    """Flag the repeats of a value held for ``stuck_h`` hours or more (in place on ``keep``)."""
+    """Flag the repeats of a value held for ``stuck_h`` hours or more (in place on ``keep``).
+
+    Only pairs of neighbouring kept readings with equal values can belong to a stuck run, and a noisy sensor has
+    few: runs are found among those pairs, without a pass that numbers every reading's run.
+    """
     idx = np.flatnonzero(keep)
-    if idx.size == 0:
+    if idx.size < 2:
         return
-    c, tt, xx = codes[idx], t[idx], x[idx]
-    new_run = np.r_[True, (c[1:] != c[:-1]) | (xx[1:] != xx[:-1])]
-    run = np.cumsum(new_run) - 1
-    first = np.flatnonzero(new_run)
-    last = np.r_[first[1:] - 1, idx.size - 1]
+    c, xx = codes[idx], x[idx]
+    pair = np.flatnonzero((c[1:] == c[:-1]) & (xx[1:] == xx[:-1]))  # pair k: kept readings k and k + 1
+    if pair.size == 0:
+        return
+    # consecutive pairs form one run of equal readings: from pair[first] to pair[last] + 1
+    brk = np.flatnonzero(np.diff(pair) > 1)
+    first = pair[np.r_[0, brk + 1]]
+    last = pair[np.r_[brk, pair.size - 1]] + 1
     length = last - first + 1
-    duration = tt[last] - tt[first]
-    stuck_run = (length >= cfg.stuck_min_readings) & (duration >= cfg.stuck_h)
-    stuck = stuck_run[run] & ~new_run
-    keep[idx[stuck]] = False
+    duration = t[idx[last]] - t[idx[first]]
+    stuck = (length >= cfg.stuck_min_readings) & (duration >= cfg.stuck_h)
+    if not stuck.any():
+        return
+    # every reading of a stuck run but its first
+    f, n = first[stuck] + 1, length[stuck] - 1
+    pos = np.repeat(f - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
+    keep[idx[pos]] = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,7 +182,13 @@ class CleanArrays:
 
 
 def clean_arrays(
-    codes: np.ndarray, t: np.ndarray, x: np.ndarray, compactor: np.ndarray, config: CleaningConfig | None = None
+    codes: np.ndarray,
+    t: np.ndarray,
+    x: np.ndarray,
+    compactor: np.ndarray,
+    config: CleaningConfig | None = None,
+    *,
+    chunk: int = 1 << 20,
 ) -> CleanArrays:
     """The cleaning and emptying detection of :func:`clean_readings` on bare arrays, for large panels.
 
@@ -184,12 +204,44 @@ def clean_arrays(
         Per bin: whether it is a solar compactor.
     config
         Thresholds.
+    chunk
+        Readings cleaned at a time (whole bins; a longer bin is one chunk). Every rule looks at one bin only, so
+        the answer does not depend on it; chunks keep the temporaries in the CPU caches and the memory bounded.
 
     Notes
     -----
     Readings must be sorted by ``codes`` then ``t``: this is what a store returns, and it saves the sort that
     dominates the cost on hundreds of millions of readings.
     """
+    n = codes.size
+    if n <= chunk:
+        return _clean_chunk(codes, t, x, compactor, config)
+    # chunk ends at bin boundaries: the first reading of a bin at or after each multiple of ``chunk``
+    bin_start = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    cuts = np.unique(bin_start[np.minimum(np.searchsorted(bin_start, np.arange(chunk, n, chunk)), bin_start.size - 1)])
+    bounds = np.r_[0, cuts[(cuts > 0) & (cuts < n)], n]
+    flag = np.empty(n, dtype=np.int8)
+    cycle = np.empty(n, dtype=np.int32)
+    before, after, confirmed = [], [], []
+    for lo, hi in itertools.pairwise(bounds.tolist()):  # a loop over chunks of many bins
+        part = _clean_chunk(codes[lo:hi], t[lo:hi], x[lo:hi], compactor, config)
+        flag[lo:hi], cycle[lo:hi] = part.flag, part.cycle
+        before.append(part.before + lo)
+        after.append(part.after + lo)
+        confirmed.append(part.confirmed)
+    return CleanArrays(
+        flag=flag,
+        cycle=cycle,
+        before=np.concatenate(before),
+        after=np.concatenate(after),
+        confirmed=np.concatenate(confirmed),
+    )
+
+
+def _clean_chunk(
+    codes: np.ndarray, t: np.ndarray, x: np.ndarray, compactor: np.ndarray, config: CleaningConfig | None = None
+) -> CleanArrays:
+    """:func:`clean_arrays` on readings of whole bins, all at once."""
     cfg = config or CleaningConfig()
     n = codes.size
     keep = np.ones(n, dtype=bool)
@@ -213,3 +265,22 @@ def clean_arrays(
     bin_last = np.repeat(last_of_bin, np.diff(np.r_[first_of_bin, n]))[after] if n else after
     confirmed = (bin_last - after >= cfg.confirm_readings) | (t[bin_last] - t[after] > cfg.confirm_h)
     return CleanArrays(flag=flag, cycle=total - offset, before=before, after=after, confirmed=confirmed)
+
+
+def compact(keep: np.ndarray, *arrays: np.ndarray, chunk: int = 1 << 20) -> tuple[np.ndarray, ...]:
+    """The elements of ``arrays`` where ``keep`` is true, moved to the front of each array in place.
+
+    Returns views of the kept part. Dropping flagged readings from a panel of 10^8 readings this way needs no
+    second copy of it (a plain ``x[keep]`` would double the memory at its peak): each chunk is read before anything
+    is written over it, and what is written never reaches past the chunk.
+    """
+    n = keep.size
+    w = 0
+    for lo in range(0, n, chunk):  # a loop over chunks of a million readings
+        hi = min(lo + chunk, n)
+        mask = keep[lo:hi]
+        k = int(np.count_nonzero(mask))
+        for a in arrays:
+            a[w : w + k] = a[lo:hi][mask]
+        w += k
+    return tuple(a[:w] for a in arrays)

@@ -30,7 +30,7 @@ import numpy as np
 
 from waste.forecasting.base import FillModel
 from waste.forecasting.panel import Panel
-from waste.forecasting.timebase import HOURS_PER_WEEK, week_position
+from waste.forecasting.timebase import HOURS_PER_WEEK
 
 
 def _ratio_profile(
@@ -109,25 +109,91 @@ class FillRateModel(FillModel):
         self.pace_h = pace_h
 
     # -- learning -----------------------------------------------------------------------------------------
-    def _steps(self, panel: Panel) -> dict[str, np.ndarray]:
-        c = panel.code
-        same = (c[1:] == c[:-1]) & (panel.cycle[1:] == panel.cycle[:-1])
-        dt = np.diff(panel.t)
-        ok = same & (dt > 0) & (dt <= self.max_step_h) & (panel.x[:-1] < self.censor_pct)
-        i = np.flatnonzero(ok) + 1
-        last_t = np.full(panel.n_bins, np.nan)
-        has = panel.indptr[1:] > panel.indptr[:-1]
-        last_t[has] = panel.t[panel.indptr[1:][has] - 1]
-        age = last_t[c[i]] - panel.t[i]
-        w = 0.5 ** (age / self.half_life_h)
-        mid = panel.t[i] - dt[i - 1] / 2.0
-        return {
-            "code": c[i],
-            "dx": (panel.x[i] - panel.x[i - 1]) * w,
-            "dt": dt[i - 1] * w,
-            "raw_dt": dt[i - 1],
-            "mid": mid,
+    def _chunk_sums(self, panel: Panel, lo: int, hi: int, b0: int, b1: int, last_t: np.ndarray, out: dict) -> None:
+        """Add the steps of readings ``lo:hi`` (whole bins ``b0:b1``) to the per-bin sums in ``out``."""
+        c, t, x, cyc = panel.code[lo:hi], panel.t[lo:hi], panel.x[lo:hi], panel.cycle[lo:hi]
+        # in-place arithmetic throughout: this runs over every reading, and fresh temporaries cost page faults
+        same = c[1:] == c[:-1]
+        same &= cyc[1:] == cyc[:-1]
+        out["starts"].append(np.r_[lo, np.flatnonzero(~same) + (lo + 1)])
+        dt = np.diff(t)
+        ok = dt > 0
+        ok &= dt <= self.max_step_h
+        ok &= x[:-1] < self.censor_pct
+        ok &= same
+        code = c[1:].astype(np.intp)
+        code -= b0
+        # weight halves every half_life_h before the bin's last reading; 0 for steps that are not used
+        w = t[1:] - last_t[b0:b1][code]
+        w /= self.half_life_h
+        np.exp2(w, out=w)
+        w *= ok
+        dx = np.subtract(x[1:], x[:-1])
+        dx *= w
+        dtw = w
+        dtw *= dt
+        # hour of the week of the step's midpoint (Monday 00:00 UTC = 0; the epoch is a Thursday, 72 h later);
+        # truncation is the floor for the positive times of any real reading
+        mid = np.add(t[1:], t[:-1])
+        mid *= 0.5
+        mid += 72.0
+        cell = mid.astype(np.intp)
+        cell %= HOURS_PER_WEEK
+        both = dt <= min(self.hour_step_h, self.day_step_h)
+        key = np.where(both, cell, HOURS_PER_WEEK)
+        code *= HOURS_PER_WEEK + 1
+        key += code
+        code //= HOURS_PER_WEEK + 1
+        n_keys = (b1 - b0) * (HOURS_PER_WEEK + 1)
+        out["wx"][b0:b1] = np.bincount(key, weights=dx, minlength=n_keys).reshape(b1 - b0, -1)
+        out["wt"][b0:b1] = np.bincount(key, weights=dtw, minlength=n_keys).reshape(b1 - b0, -1)
+        longer = ok & ~both
+        if not longer.any():
+            return
+        # the few steps long enough for one profile only (e.g. daily readings: the weekday profile)
+        for name, limit, n_cells in (("hour", self.hour_step_h, 24), ("day", self.day_step_h, 7)):
+            only = np.flatnonzero(longer & (dt <= limit))
+            if only.size == 0:
+                continue
+            cells = cell[only] % 24 if n_cells == 24 else cell[only] // 24
+            k = (code[only] + b0) * n_cells + cells
+            out[name + "_x"] += np.bincount(k, weights=dx[only], minlength=out[name + "_x"].size)
+            out[name + "_t"] += np.bincount(k, weights=dtw[only], minlength=out[name + "_t"].size)
+
+    def _steps_of(self, panel: Panel, chunk: int = 1 << 20) -> dict[str, np.ndarray]:
+        """Each bin's weighted sums of its usable steps, computed once per panel.
+
+        ``wx``/``wt``: rise and hours per hour of the week ``(n_bins, 169)``, the last column holding the steps too
+        long for the profiles; ``sx``/``st`` their row sums; ``hour_*``/``day_*``: steps used by one profile only.
+        The readings are taken in chunks of whole bins of about ``chunk`` readings: steps never cross bins, so the
+        sums are exact, and the temporaries stay small enough for the CPU caches and a bounded memory.
+        """
+        cached = getattr(self, "_steps_cache", None)
+        if cached is not None and cached[0] is panel:
+            return cached[1]
+        nb = panel.n_bins
+        out: dict = {
+            "wx": np.zeros((nb, HOURS_PER_WEEK + 1)),
+            "wt": np.zeros((nb, HOURS_PER_WEEK + 1)),
+            "hour_x": np.zeros(nb * 24),
+            "hour_t": np.zeros(nb * 24),
+            "day_x": np.zeros(nb * 7),
+            "day_t": np.zeros(nb * 7),
+            "starts": [np.zeros(0, np.int64)],
         }
+        ptr = panel.indptr
+        last_t = np.where(ptr[1:] > ptr[:-1], panel.t[np.maximum(ptr[1:] - 1, 0)] if panel.t.size else 0.0, np.nan)
+        b0 = 0
+        while b0 < nb:
+            b1 = max(b0 + 1, int(np.searchsorted(ptr, ptr[b0] + chunk, side="right")) - 1)
+            b1 = min(b1, nb)
+            if ptr[b1] > ptr[b0]:
+                self._chunk_sums(panel, int(ptr[b0]), int(ptr[b1]), b0, b1, last_t, out)
+            b0 = b1
+        out["cycle_starts"] = np.concatenate(out.pop("starts")).astype(np.int64)  # increasing: chunks come in order
+        out["sx"], out["st"] = out["wx"].sum(1), out["wt"].sum(1)
+        self._steps_cache = (panel, out)
+        return out
 
     def pooled_stats(self, panel: Panel) -> dict[str, np.ndarray]:
         """Per group: litres of loose waste risen (``gx``) and hours (``gt``) of all its bins' weighted steps."""
@@ -139,17 +205,6 @@ class FillRateModel(FillModel):
             "gt": np.bincount(panel.group, weights=s["st"], minlength=ng),
         }
 
-    def _steps_of(self, panel: Panel) -> dict[str, np.ndarray]:
-        """The usable steps of ``panel`` and each bin's sums of them, computed once per panel."""
-        cached = getattr(self, "_steps_cache", None)
-        if cached is not None and cached[0] is panel:
-            return cached[1]
-        s = self._steps(panel)
-        s["sx"] = np.bincount(s["code"], weights=s["dx"], minlength=panel.n_bins)
-        s["st"] = np.bincount(s["code"], weights=s["dt"], minlength=panel.n_bins)
-        self._steps_cache = (panel, s)
-        return s
-
     def _rates(self, panel: Panel, s: dict[str, np.ndarray]) -> np.ndarray:
         sx, st = s["sx"], s["st"]
         gx, gt = self.pooled_["gx"], self.pooled_["gt"]
@@ -160,30 +215,12 @@ class FillRateModel(FillModel):
         rate = np.where(denom > 0, (sx + self.pool_h * prior) / np.where(denom > 0, denom, 1.0), prior)
         return np.maximum(rate, 0.0)
 
-    def _cell_sums(self, panel: Panel, s: dict[str, np.ndarray]) -> tuple[np.ndarray, ...]:
-        """Per bin: rise and hours by hour of day ``(n_bins, 24)`` and by weekday ``(n_bins, 7)``.
-
-        One ``bincount`` over the 168 hours of the week serves both profiles (steps short enough for both), so the
-        steps, the largest arrays of the fit, are scattered once; the few steps only one profile uses are added.
-        """
-        nb = panel.n_bins
-        mid = s["mid"]
-        hour = np.floor(np.mod(mid, 24.0)).astype(np.int64) % 24
-        day = (np.floor(week_position(mid) / 24.0).astype(np.int64)) % 7
-        use_h, use_d = s["raw_dt"] <= self.hour_step_h, s["raw_dt"] <= self.day_step_h
-        both = use_h & use_d
-        all_both = bool(both.all())
-        code = s["code"] if all_both else s["code"][both]
-        wk = code.astype(np.int64) * HOURS_PER_WEEK + (day * 24 + hour if all_both else (day * 24 + hour)[both])
-        dx, dt = (s["dx"], s["dt"]) if all_both else (s["dx"][both], s["dt"][both])
-        wx, wt = _ratio_profile(wk, dx, dt, nb, HOURS_PER_WEEK)
-        hx, ht = wx.reshape(nb, 7, 24).sum(1), wt.reshape(nb, 7, 24).sum(1)
-        day_x, day_t = wx.reshape(nb, 7, 24).sum(2), wt.reshape(nb, 7, 24).sum(2)
-        for only, cell, n, (ax, at) in ((use_h & ~both, hour, 24, (hx, ht)), (use_d & ~both, day, 7, (day_x, day_t))):
-            if only.any():
-                ox, ot = _ratio_profile(s["code"][only] * n + cell[only], s["dx"][only], s["dt"][only], nb, n)
-                ax += ox
-                at += ot
+    def _cell_sums(self, s: dict[str, np.ndarray], nb: int) -> tuple[np.ndarray, ...]:
+        """Per bin: rise and hours by hour of day ``(n_bins, 24)`` and by weekday ``(n_bins, 7)``."""
+        wx = s["wx"][:, :HOURS_PER_WEEK].reshape(nb, 7, 24)
+        wt = s["wt"][:, :HOURS_PER_WEEK].reshape(nb, 7, 24)
+        hx, ht = wx.sum(1) + s["hour_x"].reshape(nb, 24), wt.sum(1) + s["hour_t"].reshape(nb, 24)
+        day_x, day_t = wx.sum(2) + s["day_x"].reshape(nb, 7), wt.sum(2) + s["day_t"].reshape(nb, 7)
         return hx, ht, day_x, day_t
 
     def _profile(self, panel: Panel, sx: np.ndarray, st: np.ndarray) -> np.ndarray:
@@ -207,7 +244,7 @@ class FillRateModel(FillModel):
         s = self._steps_of(panel)
         self._steps_cache = None
         self.rate_ = self._rates(panel, s)
-        hx, ht, dx, dt = self._cell_sums(panel, s)
+        hx, ht, dx, dt = self._cell_sums(s, panel.n_bins)
         hour_f, day_f = self._profile(panel, hx, ht), self._profile(panel, dx, dt)
         # hour-of-week factor (Monday 00:00 UTC = cell 0), renormalised to mean 1, then hourly rate and its integral
         week = _normalise(np.repeat(day_f, 24, axis=1) * np.tile(hour_f, (1, 7)))
@@ -215,14 +252,19 @@ class FillRateModel(FillModel):
         self.cum_ = np.concatenate([np.zeros((panel.n_bins, 1)), np.cumsum(hourly, axis=1)], axis=1)
         self.hourly_ = hourly
         self.hour_factor_, self.day_factor_ = hour_f, day_f
-        n = panel.t.size
-        new = np.ones(n, dtype=bool)
-        new[1:] = (panel.code[1:] != panel.code[:-1]) | (panel.cycle[1:] != panel.cycle[:-1])
-        self.cycle_start_ = np.maximum.accumulate(np.where(new, np.arange(n), 0))
-        # the profile's integral at every reading: origins and their recent readings reuse it at every horizon
-        self.cum_at_ = self.cumulative(panel.code, panel.t)
+        #: index of the first reading of every fill cycle, sorted (a cycle's start is the last one <= a reading)
+        self.cycle_starts_ = s["cycle_starts"]
 
     # -- forecasting --------------------------------------------------------------------------------------
+    def cum_at(self, index: np.ndarray) -> np.ndarray:
+        """:meth:`cumulative` at the times of readings ``index`` (of their own bins)."""
+        panel = self.panel_
+        return self.cumulative(panel.code[index], panel.t[index])
+
+    def cycle_start(self, index: np.ndarray) -> np.ndarray:
+        """Index of the first reading of the fill cycle of each reading ``index``."""
+        return self.cycle_starts_[np.searchsorted(self.cycle_starts_, index, side="right") - 1]
+
     def cumulative(self, code: np.ndarray, t_h: np.ndarray) -> np.ndarray:
         """Expected rise (%) of bins ``code`` from a fixed Monday 00:00 UTC to ``t_h``, without saturation."""
         p = np.asarray(t_h, dtype=np.float64) + 72.0  # hours since Monday 1969-12-29 00:00 UTC
@@ -231,11 +273,14 @@ class FillRateModel(FillModel):
         k = np.minimum(np.floor(pos).astype(np.int64), HOURS_PER_WEEK - 1)
         return weeks * self.cum_[code, -1] + self.cum_[code, k] + (pos - k) * self.hourly_[code, k]
 
-    def level(self, origin: np.ndarray) -> np.ndarray:
-        """Estimated fill (%) at each origin reading's time: recent readings of its cycle carried forward."""
+    def level(self, origin: np.ndarray, c0: np.ndarray | None = None) -> np.ndarray:
+        """Estimated fill (%) at each origin reading's time: recent readings of its cycle carried forward.
+
+        ``c0`` is :meth:`cum_at` of the origins when the caller has it.
+        """
         panel = self.panel_
         code, t0 = panel.code[origin], panel.t[origin]
-        c0 = self.cum_at_[origin]
+        c0 = self.cum_at(origin) if c0 is None else c0
         total = np.zeros(origin.size)
         count = np.zeros(origin.size)
         for k in range(self.level_readings):  # a few lags, each vectorised over all origins
@@ -245,12 +290,12 @@ class FillRateModel(FillModel):
             ok &= (panel.code[jj] == code) & (panel.cycle[jj] == panel.cycle[origin])
             ok &= t0 - panel.t[jj] <= self.level_window_h
             ok &= (panel.x[jj] < self.censor_pct) | (k == 0)
-            carried = panel.x[jj] + c0 - self.cum_at_[jj]
+            carried = panel.x[jj] + c0 - (c0 if k == 0 else self.cumulative(panel.code[jj], panel.t[jj]))
             total += np.where(ok, carried, 0.0)
             count += ok
         return np.where(count > 0, total / np.maximum(count, 1), panel.x[origin])
 
-    def pace(self, origin: np.ndarray, level: np.ndarray) -> np.ndarray:
+    def pace(self, origin: np.ndarray, level: np.ndarray, c0: np.ndarray | None = None) -> np.ndarray:
         """How fast the current cycle fills compared with the learned profile (1 = as usual).
 
         The rise seen since the cycle's first reading over the rise the profile expects for that time (each with
@@ -258,8 +303,9 @@ class FillRateModel(FillModel):
         has run: a young cycle (or a saturated one) keeps the learned pace, a long one follows its own.
         """
         panel = self.panel_
-        start = self.cycle_start_[origin]
-        expected = self.cum_at_[origin] - self.cum_at_[start]
+        start = self.cycle_start(origin)
+        c0 = self.cum_at(origin) if c0 is None else c0
+        expected = c0 - self.cum_at(start)
         seen = np.maximum(level - panel.x[start], 0.0)
         seen = np.where(level >= self.censor_pct, expected, seen)
         raw = (seen + self.cycle_pts) / (np.maximum(expected, 0.0) + self.cycle_pts)
@@ -267,22 +313,23 @@ class FillRateModel(FillModel):
         return 1.0 + elapsed / (elapsed + self.pace_h) * (raw - 1.0)
 
     def _origin_state(self, origins: np.ndarray) -> dict[str, np.ndarray]:
-        level = self.level(origins)
-        return {"level": level, "pace": self.pace(origins, level)}
+        c0 = self.cum_at(origins)
+        level = self.level(origins, c0)
+        return {"level": level, "pace": self.pace(origins, level, c0), "c0": c0}
 
     def _point(
         self, origin: np.ndarray, target_h: np.ndarray, state: dict[str, np.ndarray] | None = None
     ) -> np.ndarray:
         panel = self.panel_
         state = self._origin_state(origin) if state is None else state
-        rise = self.cumulative(panel.code[origin], target_h) - self.cum_at_[origin]
+        rise = self.cumulative(panel.code[origin], target_h) - state["c0"]
         return np.minimum(100.0, state["level"] + state["pace"] * np.maximum(rise, 0.0))
 
     def _point_at_readings(
         self, origin: np.ndarray, target: np.ndarray, state: dict[str, np.ndarray] | None = None
     ) -> np.ndarray:
         state = self._origin_state(origin) if state is None else state
-        rise = self.cum_at_[target] - self.cum_at_[origin]
+        rise = self.cum_at(target) - state["c0"]
         return np.minimum(100.0, state["level"] + state["pace"] * np.maximum(rise, 0.0))
 
     def hours_to_reach(self, origin: np.ndarray, start_h: np.ndarray, level_pct: np.ndarray) -> np.ndarray:
@@ -292,7 +339,8 @@ class FillRateModel(FillModel):
         """
         panel = self.panel_
         code = panel.code[origin]
-        base = self.level(origin) + self.cumulative(code, start_h) - self.cum_at_[origin]
+        c0 = self.cum_at(origin)
+        base = self.level(origin, c0) + self.cumulative(code, start_h) - c0
         need = np.maximum(np.asarray(level_pct, dtype=np.float64) - base, 0.0)
         per_week = self.cum_[code, -1]
         goal = self.cumulative(code, start_h) + need

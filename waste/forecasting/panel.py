@@ -22,6 +22,8 @@ from waste.forecasting.timebase import to_hours
 DEFAULT_GROUP_COLUMNS: tuple[str, ...] = ("stream", "area")
 #: Fill level (%) at which a bin counts as at its threshold unless the bin or its stream says otherwise.
 DEFAULT_THRESHOLD_PCT = 100.0
+#: Steps (the most recent) over which :meth:`Panel.median_step_h` takes the median.
+RECENT_STEPS = 96
 _KEY_SPAN_H = 1e7  # > any time in hours since the epoch: bin * span + t is a strictly increasing search key
 
 
@@ -84,55 +86,85 @@ class Panel:
         valid[valid] &= self.code[pos[valid]] == code[valid]
         return np.where(valid, pos, -1)
 
+    def insertion(self, code: np.ndarray, target: np.ndarray, guess: np.ndarray | None = None) -> np.ndarray:
+        """Index of the first reading of bin ``code`` at or after ``target`` (hours); its slice's end if none.
+
+        A bisection within each bin's slice (no search key over the whole panel is built). ``guess`` is a likely
+        answer (regular series: origin plus horizon over step); right guesses skip the search, the answer is the
+        same either way.
+        """
+        code = np.asarray(code, dtype=np.int64)
+        target = np.asarray(target, dtype=np.float64)
+        lo, hi = self.indptr[code], self.indptr[code + 1]
+        n = self.t.size
+        if guess is None or n == 0:
+            todo = np.arange(code.size)
+            pos = lo.copy()
+        else:
+            g = np.clip(guess, lo, hi)
+            right = ((g == lo) | (self.t[np.clip(g - 1, 0, n - 1)] < target)) & (
+                (g == hi) | (self.t[np.minimum(g, n - 1)] >= target)
+            )
+            pos = g
+            todo = np.flatnonzero(~right)
+        a, b, tt = lo[todo], hi[todo], target[todo]
+        while todo.size:
+            active = a < b
+            if not active.any():
+                break
+            mid = (a + b) // 2
+            below = active & (self.t[np.minimum(mid, max(n - 1, 0))] < tt)
+            a = np.where(below, mid + 1, a)
+            b = np.where(active & ~below, mid, b)
+        pos[todo] = a
+        return pos
+
     def nearest(
         self,
         code: np.ndarray,
         target: np.ndarray,
         tol_h: np.ndarray | float,
         *,
-        keys: np.ndarray | None = None,
         guess: np.ndarray | None = None,
     ) -> np.ndarray:
         """Index of the reading of bin ``code`` nearest ``target`` (hours) within ``tol_h``, or -1.
 
-        ``keys`` is ``self.key(self.code, self.t)`` when the caller has it (it saves a pass over the panel);
-        ``guess`` a likely index of the first reading at or after ``target`` (regular series: origin plus
-        horizon over step). A guess is checked against its neighbours and used when right; the others are found
-        by binary search. The answer is the same either way, the guess only saves the random reads.
+        ``guess`` is a likely index of the first reading at or after ``target`` (see :meth:`insertion`).
         """
-        keys = self.key(self.code, self.t) if keys is None else keys
-        q = self.key(code, target)
-        if guess is None:
-            pos = np.searchsorted(keys, q)
-        else:
-            g = np.clip(guess, 0, keys.size)
-            right = ((g == 0) | (keys[np.maximum(g - 1, 0)] < q)) & (
-                (g == keys.size) | (keys[np.minimum(g, keys.size - 1)] >= q)
-            )
-            pos = np.where(right, g, 0)
-            wrong = np.flatnonzero(~right)
-            pos[wrong] = np.searchsorted(keys, q[wrong])
-        best = np.full(q.shape, -1, dtype=np.int64)
-        best_d = np.full(q.shape, np.inf)
+        code = np.asarray(code, dtype=np.int64)
+        target = np.asarray(target, dtype=np.float64)
+        pos = self.insertion(code, target, guess)
+        lo, hi = self.indptr[code], self.indptr[code + 1]
+        best = np.full(target.shape, -1, dtype=np.int64)
+        best_d = np.full(target.shape, np.inf)
         for cand in (pos - 1, pos):
-            ok = (cand >= 0) & (cand < keys.size)
+            ok = (cand >= lo) & (cand < hi)
             c = np.where(ok, cand, 0)
-            ok &= self.code[c] == code
-            d = np.where(ok, np.abs(self.t[c] - target), np.inf)
+            d = np.where(ok, np.abs(self.t[np.minimum(c, max(self.t.size - 1, 0))] - target), np.inf)
             better = d < best_d
             best = np.where(better, c, best)
             best_d = np.where(better, d, best_d)
         return np.where(best_d <= tol_h, best, -1)
 
-    def median_step_h(self) -> np.ndarray:
+    def median_step_h(self, recent: int = RECENT_STEPS) -> np.ndarray:
         """Per bin: median time between consecutive readings (hours; NaN with fewer than two readings).
 
-        Steps under a minute (bursts, or a log's before/after pair of one collection) do not count.
+        Over the bin's last ``recent`` steps only: the sampling step a sensor has now (what silence and the
+        calibration stride are judged by), at a cost that does not grow with the length of the history. Steps
+        under a minute (bursts, or a log's before/after pair of one collection) do not count.
         """
-        same = (self.code[1:] == self.code[:-1]) & (np.diff(self.t) >= 1.0 / 60.0)
-        dt = np.diff(self.t)[same]
-        c = self.code[1:][same]
+        n_per = np.diff(self.indptr)
+        take = np.minimum(n_per, recent + 1)
+        total = int(take.sum())
         out = np.full(self.n_bins, np.nan)
+        if total == 0:
+            return out
+        bin_of = np.repeat(np.arange(self.n_bins), take)
+        idx = np.arange(total) - np.repeat(np.cumsum(take) - take, take) + np.repeat(self.indptr[1:] - take, take)
+        t = self.t[idx]
+        same = (bin_of[1:] == bin_of[:-1]) & (np.diff(t) >= 1.0 / 60.0)
+        dt = np.diff(t)[same]
+        c = bin_of[1:][same]
         if dt.size:
             order = np.lexsort((dt, c))
             dt, c = dt[order], c[order]
