@@ -12,13 +12,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
 import pandas as pd
 
 from routing.selection import SelectionRule, select_bins, visits_from_selection
+from waste.errors import InputError
 from waste.operations.city import CityTables
 from waste.operations.routes import DayRoutes, RouteSettings, route_day
 from waste.operations.sensing import SensorFeed
@@ -26,6 +28,8 @@ from waste.synthetic.schedule import DAY_SETS, LONGEST_GAP_D
 
 #: Policies by name, in the order of reports.
 POLICIES = ("fixed", "threshold", "smart")
+#: The fixed schedule's routes are built once and driven every week, so they get this many times a day's budget.
+FIXED_BUDGET_FACTOR = 3.0
 #: Days of reports the smart policy's forecast learns from.
 FORECAST_HISTORY_D = 21
 
@@ -169,3 +173,25 @@ class SmartPolicy:
         )
         visits = visits_from_selection(selection)
         return route_day(self.city.sites, self.city.bins, self.city.fleet, visits, self.settings, morning.date)
+
+
+def policy_factory(
+    name: str, settings: RouteSettings, *, threshold_pct: float = 75.0, fixed_target_pct: float = 90.0
+) -> Callable[[CityTables, np.ndarray], Policy]:
+    """A function that builds the policy ``name`` for a city and its bins' mean fill rates (% a day).
+
+    Raises
+    ------
+    InputError
+        For an unknown policy name or a threshold outside 1-100 %.
+    """
+    if name not in POLICIES:
+        raise InputError(f"unknown policy {name!r}; choose from {', '.join(POLICIES)}", field="policy")
+    if not 1.0 <= threshold_pct <= 100.0:
+        raise InputError(f"threshold must be within 1-100 %, got {threshold_pct}", field="threshold")
+    if name == "fixed":
+        once = replace(settings, time_limit_s=settings.time_limit_s * FIXED_BUDGET_FACTOR)
+        return lambda city, rate: FixedSchedule(city, rate, once, target_pct=fixed_target_pct)
+    if name == "threshold":
+        return lambda city, rate: ThresholdPolicy(city, settings, threshold_pct=threshold_pct)
+    return lambda city, rate: SmartPolicy(city, settings)

@@ -309,3 +309,14 @@ def _day_row(
     for key in ("overflow_events", "overflow_bin_h", "overflowed_l", "collected_l", "generated_l"):
         row[key] = end[key] - start[key]
     return row
+
+
+def run_policies(
+    city: CityTables,
+    factories: dict[str, PolicyFactory],
+    settings: RunSettings | None = None,
+    *,
+    progress: Progress | None = None,
+) -> dict[str, OpsRun]:
+    """Run several policies on the same city, seed and days (so they face the same waste), one after the other."""
+    return {name: simulate_operations(city, make, settings, progress=progress) for name, make in factories.items()}
