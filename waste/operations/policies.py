@@ -29,7 +29,7 @@ from waste.synthetic.schedule import DAY_SETS, LONGEST_GAP_D
 #: Policies by name, in the order of reports.
 POLICIES = ("fixed", "threshold", "smart")
 #: The fixed schedule's routes are built once and driven every week, so they get this many times a day's budget.
-FIXED_BUDGET_FACTOR = 3.0
+FIXED_BUDGET_FACTOR = 6.0
 #: Days of reports the smart policy's forecast learns from.
 FORECAST_HISTORY_D = 21
 
