@@ -79,12 +79,12 @@ def test_unknown_policy_and_bad_threshold_are_input_errors() -> None:
 
 @pytest.mark.slow
 def test_every_policy_conserves_waste_and_faces_the_same_waste(city: CityTables) -> None:
-    settings = RunSettings(days=4, warmup_days=7, seed=3)
+    settings = RunSettings(days=3, warmup_days=5, seed=3)
     runs = {name: simulate_operations(city, policy_factory(name, FAST), settings) for name in POLICIES}
     generated = None
     for name, run in runs.items():
         daily = run.daily
-        assert len(daily) == 4
+        assert len(daily) == 3
         total = run.opening_l + daily["generated_l"].sum()
         gone = daily["collected_l"].sum() + run.still_in_bins_l + daily["overflowed_l"].sum()
         assert total == pytest.approx(gone, rel=1e-9), name

@@ -9,11 +9,15 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from routing.selection import SelectionRule
 from waste.operations.city import read_city_tables
 from waste.operations.policies import POLICIES, policy_factory
 from waste.operations.report import TABLE_ROWS, totals, write_report
 from waste.operations.routes import RouteSettings
 from waste.operations.run import DEFAULT_START, RunSettings, run_policies
+
+#: The daily plan's selection rule, the smart policy's default.
+DEFAULT_RULE = SelectionRule()
 
 
 @click.command("simulate-ops")
@@ -31,6 +35,20 @@ from waste.operations.run import DEFAULT_START, RunSettings, run_policies
 @click.option(
     "--threshold", type=float, default=75.0, show_default=True, help="Fill (%) from which the threshold policy goes."
 )
+@click.option(
+    "--must-go-probability",
+    type=float,
+    default=DEFAULT_RULE.must_go_probability,
+    show_default=True,
+    help="Smart policy: overflow probability before the next possible visit from which a bin must go.",
+)
+@click.option(
+    "--may-go-fill",
+    type=float,
+    default=DEFAULT_RULE.may_go_min_fill_pct,
+    show_default=True,
+    help="Smart policy: expected fill (%) from which a bin is offered as optional.",
+)
 @click.option("--warmup", type=int, default=14, show_default=True, help="Days of warm-up on the generator's rounds.")
 @click.option("--start", default=DEFAULT_START, show_default=True, help="Local date of the first simulated day.")
 @click.option(
@@ -47,6 +65,8 @@ def simulate_ops(
     seed: int,
     time_limit: float,
     threshold: float,
+    must_go_probability: float,
+    may_go_fill: float,
     warmup: int,
     start: str,
     out: Path | None,
@@ -60,7 +80,11 @@ def simulate_ops(
     tables = read_city_tables(city)
     route_settings = RouteSettings(time_limit_s=time_limit, seed=seed)
     names = list(POLICIES) if policy == "all" else [policy]
-    factories = {n: policy_factory(n, route_settings, threshold_pct=threshold) for n in names}
+    try:
+        rule = SelectionRule(must_go_probability=must_go_probability, may_go_min_fill_pct=may_go_fill)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    factories = {n: policy_factory(n, route_settings, threshold_pct=threshold, rule=rule) for n in names}
     settings = RunSettings(days=days, warmup_days=warmup, seed=seed, start=start)
     folder = out if out is not None else Path("simulations") / tables.key
     err = Console(stderr=True)

@@ -176,9 +176,16 @@ class SmartPolicy:
 
 
 def policy_factory(
-    name: str, settings: RouteSettings, *, threshold_pct: float = 75.0, fixed_target_pct: float = 90.0
+    name: str,
+    settings: RouteSettings,
+    *,
+    threshold_pct: float = 75.0,
+    fixed_target_pct: float = 90.0,
+    rule: SelectionRule | None = None,
 ) -> Callable[[CityTables, np.ndarray], Policy]:
     """A function that builds the policy ``name`` for a city and its bins' mean fill rates (% a day).
+
+    ``rule`` is the smart policy's must-go / may-go rule (the plan's default when ``None``).
 
     Raises
     ------
@@ -194,4 +201,5 @@ def policy_factory(
         return lambda city, rate: FixedSchedule(city, rate, once, target_pct=fixed_target_pct)
     if name == "threshold":
         return lambda city, rate: ThresholdPolicy(city, settings, threshold_pct=threshold_pct)
-    return lambda city, rate: SmartPolicy(city, settings)
+    chosen = rule or SelectionRule()
+    return lambda city, rate: SmartPolicy(city, settings, rule=chosen)
