@@ -5,8 +5,9 @@ the same seed, so every policy faces exactly the same waste, and writes per city
 comparison table and a plot, plus a summary of ``smart`` and ``threshold`` against ``fixed``.
 
 The per-day solver budget (``--time-limit``, 5 s by default) is chosen so that the whole run (2 cities x 3 policies
-x 28 days, with the fixed rounds' routes built once at six times that budget) takes about 30 minutes on a busy
-2-core machine.
+x 28 days, with the fixed rounds' routes built once at six times that budget) stays near 30 minutes on a busy 2-core
+machine: it took 37 minutes, because forecasting, starting the sector workers and building the routing models add
+10-15 s a day whatever the budget.
 
 Usage::
 

@@ -27,7 +27,10 @@ GLASS_SHARE = 0.30
 
 
 def _minutes(value: object) -> int:
-    text = str(value or "").strip()
+    """Minutes after midnight of an ``HH:MM`` window bound; -1 where the bin has no window."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+        return -1
+    text = str(value).strip()
     if not text or text.lower() == "nan":
         return -1
     h, m = text.split(":")
