@@ -23,6 +23,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "status": ("waste.commands.status:status", "Print the fleet and bin status table from the store."),
     "quarantine": ("waste.commands.quarantine:quarantine", "List readings rejected at ingest, with reasons."),
     "simulate": ("waste.commands.simulate:simulate", "Generate a sample city: sites, bins, fleet, readings."),
+    "simulate-ops": (
+        "waste.commands.simulate_ops:simulate_ops",
+        "Simulate weeks of collection to compare fixed rounds, a fill threshold and smart plans.",
+    ),
     "forecast": ("waste.commands.forecast:forecast", "Forecast each bin's fill, time to full and overflow risk."),
     "backtest": ("waste.commands.backtest:backtest", "Backtest fill forecasts against baselines on a city or a log."),
     "plan": ("routing.cli:plan", "Plan the day's collection: choose the bins, route the trucks, write sheets."),

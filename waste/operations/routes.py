@@ -1,0 +1,135 @@
+"""A simulated day's routes: the bins a policy chose, routed with the city's real fleet, disposal trips and shifts.
+
+This is the layer under :func:`routing.plan.plan_day` without the store: the same problem builder, the same solver
+(in sectors for a large day) and the same independent checker, so a simulated day costs what a planned day costs.
+Fuel, CO2 and cost follow :mod:`routing.plan_outputs`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from routing.check import assert_feasible
+from routing.decompose import DEFAULT_MAX_STOPS, solve_in_sectors
+from routing.plan_outputs import IDLE_LITRES_PER_H, KG_CO2_PER_LITRE, LITRES_PER_KM_LARGE, LITRES_PER_KM_SMALL
+from routing.problem import Problem
+from routing.solution import Solution
+from routing.solvers import solve
+
+#: Key figures of a day's routes, in this order.
+ROUTE_FIGURES = ("truck_km", "driving_h", "disposal_trips", "trucks_used", "fuel_l", "co2_kg", "cost")
+
+
+@dataclass(frozen=True, slots=True)
+class DayRoutes:
+    """What the trucks did on one day.
+
+    Attributes
+    ----------
+    bin_ids
+        Bins served, in no particular order.
+    service_s
+        Start of each bin's service, seconds after local midnight of the day.
+    dropped
+        Bins chosen for the day that no truck reached (must-go bins left out and optional bins not taken).
+    figures
+        :data:`ROUTE_FIGURES`: km, driving hours, unloadings, trucks, diesel (L), CO2 (kg), cost (currency).
+    """
+
+    bin_ids: np.ndarray
+    service_s: np.ndarray
+    dropped: int
+    figures: dict[str, float]
+
+    @classmethod
+    def idle(cls) -> DayRoutes:
+        """A day with no collection."""
+        return cls(np.array([], dtype=object), np.array([], dtype=np.int64), 0, dict.fromkeys(ROUTE_FIGURES, 0.0))
+
+
+@dataclass(frozen=True, slots=True)
+class RouteSettings:
+    """How each simulated day is routed.
+
+    Attributes
+    ----------
+    time_limit_s
+        Solver budget per day (s).
+    solver
+        Solver backend.
+    seed
+        Seed passed to the backend.
+    sector_stops
+        Days with more bins than this are solved in sectors (:mod:`routing.decompose`).
+    """
+
+    time_limit_s: float = 10.0
+    solver: str = "ortools"
+    seed: int = 0
+    sector_stops: int = DEFAULT_MAX_STOPS
+
+
+def route_figures(problem: Problem, solution: Solution) -> dict[str, float]:
+    """Km, driving hours, unloadings, trucks, fuel, CO2 and cost of a solution (as :mod:`routing.plan_outputs`)."""
+    fuel_l = 0.0
+    for route in solution.routes:
+        vt = problem.vehicle_types[route.vehicle_type]
+        per_km = LITRES_PER_KM_LARGE if vt.capacity_kg >= 7000 else LITRES_PER_KM_SMALL
+        working_s = sum(v.departure_s - v.start_s for v in route.visits if v.kind != "depot")
+        fuel_l += per_km * route.distance_m(problem) / 1000.0 + IDLE_LITRES_PER_H * working_s / 3600.0
+    return {
+        "truck_km": solution.distance_m() / 1000.0,
+        "driving_h": solution.duration_s() / 3600.0,
+        "disposal_trips": float(solution.disposal_trips()),
+        "trucks_used": float(len(solution.routes)),
+        "fuel_l": fuel_l,
+        "co2_kg": fuel_l * KG_CO2_PER_LITRE,
+        "cost": solution.cost() - solution.penalty(),
+    }
+
+
+def route_day(
+    sites: pd.DataFrame,
+    bins: pd.DataFrame,
+    fleet: pd.DataFrame,
+    visits: pd.DataFrame,
+    settings: RouteSettings,
+    name: str = "",
+) -> DayRoutes:
+    """Route one day's ``visits`` (``bin_id``, ``fill_pct``, ``mandatory``, ``penalty``) and check the routes.
+
+    Raises
+    ------
+    routing.check.InfeasibleSolutionError
+        When the solver's routes break a rule: a simulated day is held to the same standard as a plan.
+    """
+    if visits.empty:
+        return DayRoutes.idle()
+    problem = Problem.from_frames(sites, bins, fleet, visits, name=name)
+    if problem.num_stops > settings.sector_stops:
+        result = solve_in_sectors(
+            problem,
+            solver=settings.solver,
+            time_limit_s=settings.time_limit_s,
+            seed=settings.seed,
+            max_stops=settings.sector_stops,
+        )
+    else:
+        result = solve(problem, solver=settings.solver, time_limit_s=settings.time_limit_s, seed=settings.seed)
+    solution = result.solution
+    assert_feasible(problem, solution)
+    ids, starts = [], []
+    for route in solution.routes:
+        for visit in route.visits:
+            if visit.kind == "stop":
+                ids.append(problem.stops[visit.index].id)
+                starts.append(visit.start_s)
+    return DayRoutes(
+        bin_ids=np.array(ids, dtype=object),
+        service_s=np.array(starts, dtype=np.int64),
+        dropped=len(visits) - len(ids),
+        figures=route_figures(problem, solution),
+    )
