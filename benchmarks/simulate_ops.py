@@ -26,12 +26,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from routing.operations.city import read_city_tables
+from routing.operations.policies import POLICIES, policy_factory
+from routing.operations.report import comparison_markdown, plot_daily, totals
+from routing.operations.routes import RouteSettings
+from routing.operations.run import RunSettings, simulate_operations
 from routing.selection import SelectionRule
-from waste.operations.city import read_city_tables
-from waste.operations.policies import POLICIES, policy_factory
-from waste.operations.report import comparison_markdown, plot_daily, totals
-from waste.operations.routes import RouteSettings
-from waste.operations.run import RunSettings, simulate_operations
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

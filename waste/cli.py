@@ -24,7 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "quarantine": ("waste.commands.quarantine:quarantine", "List readings rejected at ingest, with reasons."),
     "simulate": ("waste.commands.simulate:simulate", "Generate a sample city: sites, bins, fleet, readings."),
     "simulate-ops": (
-        "waste.commands.simulate_ops:simulate_ops",
+        "routing.operations.command:simulate_ops",
         "Simulate weeks of collection to compare fixed rounds, a fill threshold and smart plans.",
     ),
     "forecast": ("waste.commands.forecast:forecast", "Forecast each bin's fill, time to full and overflow risk."),

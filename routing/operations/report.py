@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from waste.operations.run import OpsRun
+from routing.operations.run import OpsRun
 
 #: Figures summed over the days.
 SUMMED = (

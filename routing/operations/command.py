@@ -9,12 +9,12 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from routing.operations.city import read_city_tables
+from routing.operations.policies import POLICIES, policy_factory
+from routing.operations.report import TABLE_ROWS, totals, write_report
+from routing.operations.routes import RouteSettings
+from routing.operations.run import DEFAULT_START, RunSettings, run_policies
 from routing.selection import SelectionRule
-from waste.operations.city import read_city_tables
-from waste.operations.policies import POLICIES, policy_factory
-from waste.operations.report import TABLE_ROWS, totals, write_report
-from waste.operations.routes import RouteSettings
-from waste.operations.run import DEFAULT_START, RunSettings, run_policies
 
 #: The daily plan's selection rule, the smart policy's default.
 DEFAULT_RULE = SelectionRule()

@@ -19,11 +19,11 @@ from typing import Protocol
 import numpy as np
 import pandas as pd
 
+from routing.operations.city import CityTables
+from routing.operations.routes import DayRoutes, RouteSettings, route_day
+from routing.operations.sensing import SensorFeed
 from routing.selection import SelectionRule, select_bins, visits_from_selection
 from waste.errors import InputError
-from waste.operations.city import CityTables
-from waste.operations.routes import DayRoutes, RouteSettings, route_day
-from waste.operations.sensing import SensorFeed
 from waste.synthetic.schedule import DAY_SETS, LONGEST_GAP_D
 
 #: Policies by name, in the order of reports.

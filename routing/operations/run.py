@@ -3,10 +3,10 @@
 A run starts with a warm-up (two weeks by default) in which the city collects on the sample generator's own rounds,
 so that bins reach a steady state and the sensors have a history to forecast from. Then, each simulated day:
 
-1. the bins fill as the ground truth says (:mod:`waste.operations.truth`), the sensors report with their noise and
-   gaps (:mod:`waste.operations.sensing`);
+1. the bins fill as the ground truth says (:mod:`routing.operations.truth`), the sensors report with their noise and
+   gaps (:mod:`routing.operations.sensing`);
 2. at the start of the shift the policy decides from what the sensors have reported, and the day's routes are
-   built with the real fleet (:mod:`waste.operations.policies`, :mod:`waste.operations.routes`);
+   built with the real fleet (:mod:`routing.operations.policies`, :mod:`routing.operations.routes`);
 3. each bin a truck reaches is emptied at its planned service time, down to a small residue; a bin the routes
    dropped is not emptied.
 
@@ -23,12 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from routing.operations.city import CityTables
+from routing.operations.policies import FORECAST_HISTORY_D, Morning, Policy
+from routing.operations.routes import ROUTE_FIGURES, DayRoutes
+from routing.operations.sensing import SensorFeed
+from routing.operations.truth import GroundTruth, bin_params_from_table
 from waste.errors import InputError
-from waste.operations.city import CityTables
-from waste.operations.policies import FORECAST_HISTORY_D, Morning, Policy
-from waste.operations.routes import ROUTE_FIGURES, DayRoutes
-from waste.operations.sensing import SensorFeed
-from waste.operations.truth import GroundTruth, bin_params_from_table
 from waste.synthetic import calibration as cal
 from waste.synthetic.calendar import STEP_S, make_calendar
 from waste.synthetic.cities import CITIES, city_spec

@@ -10,14 +10,14 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
+from routing.operations.city import CityTables, read_city_tables
+from routing.operations.policies import POLICIES, Morning, Policy, fixed_rounds, policy_factory
+from routing.operations.report import comparison_markdown, totals
+from routing.operations.routes import DayRoutes, RouteSettings
+from routing.operations.run import RunSettings, simulate_operations
+from routing.operations.truth import GroundTruth, bin_params_from_table
 from waste.cli import cli
 from waste.errors import InputError
-from waste.operations.city import CityTables, read_city_tables
-from waste.operations.policies import POLICIES, Morning, Policy, fixed_rounds, policy_factory
-from waste.operations.report import comparison_markdown, totals
-from waste.operations.routes import DayRoutes, RouteSettings
-from waste.operations.run import RunSettings, simulate_operations
-from waste.operations.truth import GroundTruth, bin_params_from_table
 from waste.simulate import simulate_city, write_city
 from waste.synthetic.schedule import LONGEST_GAP_D
 
