@@ -287,3 +287,9 @@ def test_committed_sample_data_is_small() -> None:
     root = sample_data_root()
     total = sum(p.stat().st_size for city in CITIES for p in (root / city).iterdir() if p.is_file())
     assert total < 20_000_000
+
+
+@pytest.mark.parametrize("bins", [1, 10, 36])
+def test_tiny_cities_can_be_drawn(bins: int) -> None:
+    """A city too small to draw any background points still gets its bins."""
+    assert len(simulate_city("baltimore", bins=bins, days=1).bins) == bins

@@ -59,8 +59,8 @@ def on_land(spec: CitySpec, lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 def _background(spec: CitySpec, frame: _Frame, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """``n`` points over the outline, thinned with distance from the centre and on port or industrial land."""
     minx, miny, maxx, maxy = shapely.Polygon(spec.outline).bounds
-    out_lon: list[np.ndarray] = []
-    out_lat: list[np.ndarray] = []
+    out_lon: list[np.ndarray] = [np.empty(0)]  # a small city may draw no background points at all
+    out_lat: list[np.ndarray] = [np.empty(0)]
     got = 0
     while got < n:
         m = max(4 * (n - got), 1000)
