@@ -97,12 +97,14 @@ _REGISTRY: dict[str, str | Solver] = {
     "ortools": "routing.solvers.ortools:solve",
     "pyvrp": "routing.solvers.pyvrp:solve",
     "vroom": "routing.solvers.vroom:solve",
+    "portfolio": "routing.solvers.portfolio:solve",
 }
 #: Feature checks of the built-in backends, importable without the backends' libraries.
 _SUPPORTS: dict[str, str] = {
     "ortools": "routing.solvers.features:ortools_supports",
     "pyvrp": "routing.solvers.pyvrp:supports",
     "vroom": "routing.solvers.vroom:supports",
+    "portfolio": "routing.solvers.portfolio:supports",
 }
 #: Entry-point group through which other packages add backends.
 ENTRY_POINT_GROUP = "waste.solvers"
