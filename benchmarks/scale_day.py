@@ -29,8 +29,9 @@ def blocked_haversine(coords_deg: np.ndarray) -> Matrices:
     """Straight-line distances (m) and times (s) as :func:`routing.matrix.haversine_matrices`, built in row blocks."""
     n = len(coords_deg)
     lat, lon = coords_deg[:, 0], coords_deg[:, 1]
-    dist = np.empty((n, n), dtype=np.int64)
-    dur = np.empty((n, n), dtype=np.int64)
+    # 32-bit here (the Problem keeps its own 64-bit copy): the build then peaks at 1.5 times the final matrices.
+    dist = np.empty((n, n), dtype=np.int32)
+    dur = np.empty((n, n), dtype=np.int32)
     for lo in range(0, n, BLOCK):
         hi = min(n, lo + BLOCK)
         road = haversine_m(lat[lo:hi, None], lon[lo:hi, None], lat[None, :], lon[None, :]) * DEFAULT_CIRCUITY

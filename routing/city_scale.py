@@ -164,7 +164,7 @@ def improve_borders(
     improved = 0
     for done, batch in enumerate(batches):
         remaining = time_limit_s - (time.perf_counter() - started)
-        budget = remaining / (len(batches) - done)
+        budget = 0.9 * remaining / (len(batches) - done)  # model building comes on top of the search limit
         if budget < 0.5 * MIN_PAIR_S:
             break
         jobs: dict[Future[Any], tuple[np.ndarray, list[tuple[int, int]]]] = {}
@@ -232,7 +232,8 @@ def solve_city(
     Parameters
     ----------
     solver
-        Backend of the sector phase; the border phase uses OR-Tools (it needs a warm start).
+        Backend of the sector phase (``portfolio`` means OR-Tools here: the sectors already fill the cores); the
+        border phase uses OR-Tools, which takes a warm start.
     workers
         Parallel solves (default: the machine's cores, or the cluster's with ``scheduler``).
     scheduler
@@ -244,6 +245,8 @@ def solve_city(
     """
     started = time.perf_counter()
     cores = workers or os.cpu_count() or 1
+    # The sectors already keep every core busy; a portfolio inside each would only share the same cores.
+    solver = "ortools" if solver == "portfolio" else solver
     sectors = split(problem, max_stops)
     total = sum(s.problem.num_stops for s in sectors)
     sector_s = SECTOR_SHARE * time_limit_s if len(sectors) > 1 else time_limit_s

@@ -56,7 +56,7 @@ from routing.reasons import fits_vehicle, unservable_reason
 from routing.schedule import build_route
 from routing.solution import Solution, Unserved, VisitKind
 from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result
-from routing.solvers.ortools_search import SearchOptions, warm_start_routes
+from routing.solvers.ortools_search import DEFAULT_SEARCH, SearchOptions, warm_start_routes
 
 #: Integer cost units per unit of currency.
 COST_SCALE = 100_000
@@ -91,7 +91,7 @@ def solve(
     disposal_copies
         Copies of each disposal site in the pool; estimated from the problem when ``None``.
     search
-        Search settings (:class:`~routing.solvers.ortools_search.SearchOptions`); the defaults when ``None``.
+        Search settings (:class:`~routing.solvers.ortools_search.SearchOptions`); ``DEFAULT_SEARCH`` when ``None``.
     initial
         A solution of ``problem`` to start the search from (a warm start) instead of building a first one; when
         OR-Tools refuses it, the search builds its own.
@@ -112,7 +112,7 @@ def solve(
                 progress(time.perf_counter() - t0, value)
 
         routing.AddAtSolutionCallback(report)
-    search = search or SearchOptions()
+    search = search or DEFAULT_SEARCH
     warm = None
     if initial is not None:
         warm = routing.ReadAssignmentFromRoutes(warm_start_routes(initial, model.vehicles, model.node_kind), True)

@@ -12,7 +12,7 @@ member's solution with the independent checker (:func:`routing.check.check`), an
 
 Members are the backends that can model the problem, in the order of :data:`PREFERENCE`; a backend that declines
 (:func:`routing.solvers.supports`) is never run on a simpler form of the problem. When fewer backends apply than
-there are cores, the spare cores run OR-Tools with other search settings (:data:`ORTOOLS_VARIANTS`), so that a city
+there are cores, the spare cores run OR-Tools with other search settings (:data:`ORTOOLS_SPARE`), so that a city
 day, which only OR-Tools models, still gets a portfolio of searches. With one core the portfolio is its first
 member alone, run in the calling process.
 
@@ -37,11 +37,11 @@ from routing.solvers.ortools_search import SearchOptions
 
 #: Backends in the order a portfolio takes them, one per core.
 PREFERENCE = ("pyvrp", "ortools", "vroom")
-#: OR-Tools search settings for cores no other backend can use, in order (the first is the default search).
-ORTOOLS_VARIANTS = (
-    SearchOptions(),
+#: OR-Tools search settings for cores no other backend can use, in order (the first member of OR-Tools runs its
+#: default search, :data:`routing.solvers.ortools_search.DEFAULT_SEARCH`).
+ORTOOLS_SPARE = (
     SearchOptions(lns=True),
-    SearchOptions(first_solution="SAVINGS"),
+    SearchOptions(),
     SearchOptions(metaheuristic="SIMULATED_ANNEALING"),
 )
 #: Wall-clock seconds set aside for starting the worker processes and sending the problem.
@@ -57,7 +57,7 @@ class Member:
 
     def label(self) -> str:
         """Backend name, with the OR-Tools settings when they are not the defaults."""
-        if self.search is None or self.search == SearchOptions():
+        if self.search is None:
             return self.backend
         return f"{self.backend} ({self.search.label()})"
 
@@ -73,7 +73,7 @@ def members_for(problem: Problem, cores: int) -> list[Member]:
     """The members a portfolio of ``cores`` runs on ``problem`` (at least one; see the module docstring)."""
     members = [Member(name) for name in PREFERENCE if supports_backend(name, problem) is None]
     ortools = supports_backend("ortools", problem) is None
-    for search in ORTOOLS_VARIANTS[1:] if ortools else ():
+    for search in ORTOOLS_SPARE if ortools else ():
         if len(members) >= cores:
             break
         members.append(Member("ortools", search))

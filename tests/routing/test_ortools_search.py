@@ -31,7 +31,7 @@ def test_unknown_settings_are_refused() -> None:
 
 def test_label_names_only_what_differs() -> None:
     """Reports name a setting by its differences from the default."""
-    assert SearchOptions().label() == "default"
+    assert SearchOptions().label() == "baseline"
     assert SearchOptions(first_solution="SAVINGS", lns=True).label() == "savings, lns"
 
 
