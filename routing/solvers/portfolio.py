@@ -11,10 +11,11 @@ member's solution with the independent checker (:func:`routing.check.check`), an
 3. lowest cost (routes plus the penalties of optional stops left out).
 
 Members are the backends that can model the problem, in the order of :data:`PREFERENCE`; a backend that declines
-(:func:`routing.solvers.supports`) is never run on a simpler form of the problem. When fewer backends apply than
-there are cores, the spare cores run OR-Tools with other search settings (:data:`ORTOOLS_SPARE`), so that a city
-day, which only OR-Tools models, still gets a portfolio of searches. With one core the portfolio is its first
-member alone, run in the calling process.
+(:func:`routing.solvers.supports`) is never run on a simpler form of the problem. With one member (a city day with
+streams or a landfill away from the depot, which only OR-Tools models) or one core, that member runs alone in the
+calling process with the whole budget. Spare cores may run OR-Tools with other search settings
+(``spare_searches=True``, :data:`ORTOOLS_SPARE`), but on synthetic city days at 30 s two OR-Tools searches side by
+side were not better than one with the whole budget (``benchmarks/route_quality.py``), so that is off by default.
 
 The members run in spawned worker processes; starting them takes a second or two of the budget
 (:data:`STARTUP_S`), which the members' budgets leave out so that the whole returns within about the time limit.
@@ -69,11 +70,11 @@ class Member:
         return solver(problem, time_limit_s=time_limit_s, seed=seed)
 
 
-def members_for(problem: Problem, cores: int) -> list[Member]:
+def members_for(problem: Problem, cores: int, spare_searches: bool = False) -> list[Member]:
     """The members a portfolio of ``cores`` runs on ``problem`` (at least one; see the module docstring)."""
     members = [Member(name) for name in PREFERENCE if supports_backend(name, problem) is None]
     ortools = supports_backend("ortools", problem) is None
-    for search in ORTOOLS_SPARE if ortools else ():
+    for search in ORTOOLS_SPARE if ortools and spare_searches else ():
         if len(members) >= cores:
             break
         members.append(Member("ortools", search))
@@ -100,6 +101,7 @@ def solve(
     seed: int = 0,
     progress: ProgressCallback | None = None,
     workers: int | None = None,
+    spare_searches: bool = False,
 ) -> Result:
     """Solve ``problem`` with one member per core for ``time_limit_s``; keep the best checked solution.
 
@@ -115,6 +117,8 @@ def solve(
         Called once with (elapsed s, objective) of the solution kept.
     workers
         Members run at once (default: the machine's cores).
+    spare_searches
+        Fill cores no other backend can use with OR-Tools searches of other settings.
 
     Returns
     -------
@@ -123,7 +127,7 @@ def solve(
     """
     t0 = time.perf_counter()
     cores = workers or os.cpu_count() or 1
-    members = members_for(problem, cores)
+    members = members_for(problem, cores, spare_searches)
     if len(members) == 1:
         results = [members[0].run(problem, time_limit_s, seed)]
     else:

@@ -41,7 +41,7 @@ def test_bench_writes_csv_leaderboard_and_plots(tmp_path, data):
     assert len(lines) == 3
     assert all(",ok" in line and ",True," in line for line in lines[1:])
     board = (out / "leaderboard.md").read_text()
-    assert "| CVRP | ortools |" in board
+    assert "| CVRP | portfolio |" in board
     assert "| CVRP | cmd:mysolver.py |" in board
     assert (out / "performance_profile.png").stat().st_size > 0
     assert (out / "gap_over_time.png").stat().st_size > 0

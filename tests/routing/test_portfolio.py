@@ -27,7 +27,8 @@ def test_members_follow_what_backends_model() -> None:
     """Backends that decline never run; spare cores run other OR-Tools searches."""
     city = _city_like()
     assert supports("pyvrp", city) is not None
-    members = members_for(city, cores=2)
+    assert members_for(city, cores=2) == [Member("ortools")]
+    members = members_for(city, cores=2, spare_searches=True)
     assert [m.backend for m in members] == ["ortools", "ortools"]
     assert members[0].search != members[1].search
     assert len(members_for(city, cores=1)) == 1
@@ -50,7 +51,7 @@ def test_rank_prefers_rules_then_must_go_then_cost() -> None:
 def test_two_members_side_by_side_give_a_checked_solution() -> None:
     """On two cores the portfolio runs two searches and returns the better, checked, naming both."""
     day = _city_like()
-    result = solve(day, time_limit_s=6, workers=2)
+    result = solve(day, time_limit_s=6, workers=2, spare_searches=True)
     assert check(day, result.solution) == []
     assert len(result.solution.served()) == day.num_stops
     assert result.solver.startswith("portfolio")
