@@ -19,8 +19,7 @@ import numpy as np
 import pandas as pd
 
 from routing.check import assert_feasible
-from routing.city_scale import solve_city
-from routing.decompose import DEFAULT_MAX_STOPS
+from routing.decompose import DEFAULT_MAX_STOPS, solve_in_sectors
 from routing.frames import hhmm_to_s
 from routing.matrix import DEFAULT_CACHE_DIR, Matrices, build_matrices
 from routing.problem import Problem
@@ -56,8 +55,8 @@ class PlanOptions:
     cache_dir
         Where matrices are cached.
     sector_stops
-        A day with more bins than this is solved in sectors of at most this many, in parallel, then improved
-        across sector borders (:mod:`routing.city_scale`).
+        A day with more bins than this is solved in sectors of at most this many, in parallel
+        (:mod:`routing.decompose`).
     """
 
     date: str | None = None
@@ -183,8 +182,8 @@ def plan_day(
     timings["matrix"] = time.perf_counter() - clock
 
     clock = time.perf_counter()
-    solver = solve_city if problem.num_stops > options.sector_stops else solve
-    extra = {"max_stops": options.sector_stops} if solver is solve_city else {}
+    solver = solve_in_sectors if problem.num_stops > options.sector_stops else solve
+    extra = {"max_stops": options.sector_stops} if solver is solve_in_sectors else {}
     result = solver(
         problem,
         solver=options.solver,

@@ -126,7 +126,7 @@ class SearchOptions:
 
 #: The settings the backend uses by default: the best of the measured ones (see the README, "Route quality and city
 #: scale").
-#: On synthetic city days (200 and 400 bins, 10 s) it cost 3.6 % less than the baseline, with the same must-go
+#: On synthetic city days (200 and 400 bins, 10 s) it cost 3.5 % less than the baseline, with the same must-go
 #: bins served; on CVRP it was within a few tenths of a point of it either way.
 DEFAULT_SEARCH = SearchOptions(lns=True, operators_off=("use_lin_kernighan", "use_cross"))
 
