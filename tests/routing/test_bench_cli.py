@@ -56,7 +56,8 @@ def test_bench_reports_a_missing_instance(data, tmp_path):
 
 def test_solver_names():
     """``default`` resolves to the plan's solver, duplicates go, and a quoted command keeps its commas."""
-    assert _solver_names("ortools,pyvrp,default") == ["ortools", "pyvrp"]
+    assert _solver_names("ortools,pyvrp,default") == ["ortools", "pyvrp", "portfolio"]
+    assert _solver_names("portfolio,default") == ["portfolio"]
     quoted = _solver_names('vroom,cmd:"run {instance},{solution}",pyvrp')
     assert quoted == ["vroom", "cmd:run {instance},{solution}", "pyvrp"]
     assert _solver_names("cmd:run {instance} {solution}") == ["cmd:run {instance} {solution}"]
