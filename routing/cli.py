@@ -12,6 +12,7 @@ from rich.table import Table
 from routing.plan import DailyPlan, PlanOptions, plan_day
 from routing.plan_outputs import plan_record, write_plan
 from routing.selection import SelectionRule
+from routing.solvers import DEFAULT_SOLVER
 from routing.vrplib import export_vrplib
 from waste.commands._options import console, db_option, file_progress, store_from
 from waste.commands.ingest import print_reports
@@ -56,7 +57,7 @@ out_option = click.option(
     show_default=True,
     help="Expected fill % at the visit from which a bin may go.",
 )
-@click.option("--solver", default="ortools", show_default=True, help="Solver backend.")
+@click.option("--solver", default=DEFAULT_SOLVER, show_default=True, help="Solver backend.")
 @click.option("--osrm", "osrm_url", metavar="URL", help="OSRM server for road distances (default: WASTE_OSRM_URL).")
 @click.option(
     "--roads",
@@ -232,6 +233,6 @@ def daily(city: str, time_limit_s: float, out: Path | None, progress: bool, db_u
         reports = ingest_files(store, [sample_readings(city)], progress=update)
     print_reports(reports)
     print_status(city_status(store, city), out_console)
-    options = _options(load_settings({"database_url": db_url}), None, time_limit_s, SelectionRule(), "ortools")
+    options = _options(load_settings({"database_url": db_url}), None, time_limit_s, SelectionRule(), DEFAULT_SOLVER)
     plan_of_day = run_plan(store, city, options, out_console, progress=progress)
     _write(plan_of_day, store, out, None, out_console)

@@ -255,6 +255,8 @@ def solve_in_sectors(
         Called with (elapsed s, sum of the objectives of the sectors finished so far) as sectors finish.
     """
     started = time.perf_counter()
+    # The sectors already keep every core busy; a portfolio inside each would only share the same cores.
+    solver = "ortools" if solver == "portfolio" else solver
     sectors = split(problem, max_stops)
     cores = workers or os.cpu_count() or 1
     total = sum(s.problem.num_stops for s in sectors)

@@ -24,7 +24,7 @@ from routing.frames import hhmm_to_s
 from routing.matrix import DEFAULT_CACHE_DIR, Matrices, build_matrices
 from routing.problem import Problem
 from routing.selection import SelectionRule, select_bins, visits_from_selection
-from routing.solvers import DEFAULT_TIME_LIMIT_S, Result, solve
+from routing.solvers import DEFAULT_SOLVER, DEFAULT_TIME_LIMIT_S, Result, solve
 from waste.errors import ConfigError
 from waste.store import Store
 
@@ -62,7 +62,7 @@ class PlanOptions:
     date: str | None = None
     time_limit_s: float = DEFAULT_TIME_LIMIT_S
     rule: SelectionRule = field(default_factory=SelectionRule)
-    solver: str = "ortools"
+    solver: str = DEFAULT_SOLVER
     seed: int = 0
     osrm_url: str | None = None
     osrm_data: Path | None = None

@@ -49,13 +49,14 @@ import time
 
 import numpy as np
 from ortools import __version__ as ORTOOLS_VERSION  # noqa: N812
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp
 
 from routing.problem import HORIZON_S, Problem
 from routing.reasons import fits_vehicle, unservable_reason
 from routing.schedule import build_route
 from routing.solution import Solution, Unserved, VisitKind
 from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result
+from routing.solvers.ortools_search import DEFAULT_SEARCH, SearchOptions, warm_start_routes
 
 #: Integer cost units per unit of currency.
 COST_SCALE = 100_000
@@ -72,6 +73,8 @@ def solve(
     seed: int = 0,
     progress: ProgressCallback | None = None,
     disposal_copies: int | None = None,
+    search: SearchOptions | None = None,
+    initial: Solution | None = None,
 ) -> Result:
     """Solve ``problem`` with OR-Tools; see the module docstring for the model.
 
@@ -87,6 +90,11 @@ def solve(
         Called with (elapsed s, objective in currency) at each improving solution.
     disposal_copies
         Copies of each disposal site in the pool; estimated from the problem when ``None``.
+    search
+        Search settings (:class:`~routing.solvers.ortools_search.SearchOptions`); ``DEFAULT_SEARCH`` when ``None``.
+    initial
+        A solution of ``problem`` to start the search from (a warm start) instead of building a first one; when
+        OR-Tools refuses it, the search builds its own.
     """
     t0 = time.perf_counter()
     if problem.num_vehicles == 0:  # OR-Tools needs at least one vehicle
@@ -104,21 +112,28 @@ def solve(
                 progress(time.perf_counter() - t0, value)
 
         routing.AddAtSolutionCallback(report)
-    # Phase 1: a first solution by parallel cheapest insertion, which inserts stops and unloadings together.
-    first = _params(model, time_limit_s - (time.perf_counter() - t0))
-    first.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
-    first.solution_limit = 1
-    assignment = routing.SolveWithParameters(first)
-    model.first_solution_cut_short = time.perf_counter() - t0 >= 0.98 * time_limit_s
+    search = search or DEFAULT_SEARCH
+    warm = None
+    if initial is not None:
+        warm = routing.ReadAssignmentFromRoutes(warm_start_routes(initial, model.vehicles, model.node_kind), True)
+    if warm is not None:
+        assignment = warm
+    else:
+        # Phase 1: a first solution by parallel cheapest insertion, which inserts stops and unloadings together.
+        first = _params(model, time_limit_s - (time.perf_counter() - t0))
+        search.first_phase(first)
+        first.solution_limit = 1
+        assignment = routing.SolveWithParameters(first)
+        model.first_solution_cut_short = time.perf_counter() - t0 >= 0.98 * time_limit_s
     if assignment is not None:
         # Phase 2: drop unloadings of an empty truck (insertion parks spare copies), then guided local search.
         cleaned = routing.ReadAssignmentFromRoutes(model.routes_without_idle_unloading(assignment), True)
         start = cleaned if cleaned is not None else assignment
         remaining = time_limit_s - (time.perf_counter() - t0)
         if remaining > 0.05:
-            search = _params(model, remaining)
-            search.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-            improved = routing.SolveFromAssignmentWithParameters(start, search)
+            second = _params(model, remaining)
+            search.second_phase(second)
+            improved = routing.SolveFromAssignmentWithParameters(start, second)
             assignment = improved if improved is not None else start
         else:
             assignment = start

@@ -41,7 +41,7 @@ def test_bench_writes_csv_leaderboard_and_plots(tmp_path, data):
     assert len(lines) == 3
     assert all(",ok" in line and ",True," in line for line in lines[1:])
     board = (out / "leaderboard.md").read_text()
-    assert "| CVRP | ortools |" in board
+    assert "| CVRP | portfolio |" in board
     assert "| CVRP | cmd:mysolver.py |" in board
     assert (out / "performance_profile.png").stat().st_size > 0
     assert (out / "gap_over_time.png").stat().st_size > 0
@@ -56,7 +56,8 @@ def test_bench_reports_a_missing_instance(data, tmp_path):
 
 def test_solver_names():
     """``default`` resolves to the plan's solver, duplicates go, and a quoted command keeps its commas."""
-    assert _solver_names("ortools,pyvrp,default") == ["ortools", "pyvrp"]
+    assert _solver_names("ortools,pyvrp,default") == ["ortools", "pyvrp", "portfolio"]
+    assert _solver_names("portfolio,default") == ["portfolio"]
     quoted = _solver_names('vroom,cmd:"run {instance},{solution}",pyvrp')
     assert quoted == ["vroom", "cmd:run {instance},{solution}", "pyvrp"]
     assert _solver_names("cmd:run {instance} {solution}") == ["cmd:run {instance} {solution}"]
