@@ -56,6 +56,7 @@ from routing.reasons import fits_vehicle, unservable_reason
 from routing.schedule import build_route
 from routing.solution import Solution, Unserved, VisitKind
 from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result
+from routing.solvers.ortools_limits import add_route_rules
 
 #: Integer cost units per unit of currency.
 COST_SCALE = 100_000
@@ -194,6 +195,7 @@ class _Model:
         self._add_costs()
         self._add_time()
         self._add_loads()
+        add_route_rules(self)
         self._add_allowed_vehicles_and_disjunctions()
 
     # -- structure ---------------------------------------------------------------------------------------------
