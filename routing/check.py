@@ -15,8 +15,8 @@ check              rule
 ``stream_disposal`` a site accepts every stream on board when the truck unloads there
 ``capacity_kg``    load (kg) never above the truck's payload between unloadings
 ``capacity_m3``    body volume (m3, after packing) never above the truck's volume between unloadings
-``ends_empty``     nothing on board when the truck returns to its depot
-``ends_at_disposal`` the last visit before the return is an unloading, for types with that rule
+``ends_empty``     nothing on board when the truck returns to its depot; for a type that must end with an
+                   unloading (``ends_at_disposal``), the last visit before the return is one
 ``reported_load``  the load reported after each visit is the load recomputed
 ``schedule``       arrival no earlier than the previous departure plus driving (and the break, when taken
                    on that leg); service starts no earlier than arrival and lasts its service time; a trip
@@ -53,7 +53,6 @@ CHECKS: tuple[str, ...] = (
     "capacity_kg",
     "capacity_m3",
     "ends_empty",
-    "ends_at_disposal",
     "reported_load",
     "schedule",
     "time_window",
@@ -207,7 +206,7 @@ def _loads(problem: Problem, r: int, route: Route, out: list[Violation]) -> None
         elif i == len(route.visits) - 1 and (kg > _ABS or m3 > _ABS):
             out.append(Violation("ends_empty", f"returns with {kg:.1f} kg, {m3:.3f} m3 on board", r, i))
         if i == len(route.visits) - 1 and vt.ends_at_disposal and route.visits[i - 1].kind != "disposal":
-            out.append(Violation("ends_at_disposal", "the last visit before the return is not an unloading", r, i))
+            out.append(Violation("ends_empty", "the last visit before the return is not an unloading", r, i))
         if abs(v.load_kg - kg) > max(_ABS, 1e-6 * kg) or abs(v.load_m3 - m3) > max(_ABS, 1e-6 * m3):
             text = f"reports {v.load_kg:.3f} kg, {v.load_m3:.4f} m3; recomputed {kg:.3f} kg, {m3:.4f} m3"
             out.append(Violation("reported_load", text, r, i))

@@ -14,7 +14,10 @@ Mapping onto the :class:`~routing.problem.Problem`:
 * travel as the authors prescribe: the Manhattan distance in feet, in miles (/5280), driven at the file's speed.
   Distances are kept in hundredths of a foot (exact for coordinates with two decimals); driving times are rounded
   *up* to whole seconds, so that a route the checker accepts is feasible under the unrounded times too;
-* loads in cubic yards become volumes in m3 (1 yd3 = 0.764554857984 m3), weight is not limited;
+* loads stay in cubic yards, in the problem's volume fields (``volume_m3``, ``capacity_m3``,
+  ``max_collected_m3``: for this family their unit is the yard, as the standard families put unit-free demands in
+  ``weight_kg``). Converting to m3 would make every load a non-round number, and the solver's integer units would
+  then refuse routes that fill a truck exactly (two 6-yd bins in a 12-yd day); weight is not limited;
 * one homogeneous fleet: the vehicle capacity resets at each unloading, the daily yardage limit
   (``max_collected_m3``) and the stop limit (``max_stops``) do not; the shift is the depot's operating window; a lunch
   break of the file's duration starting between 11:00 and 12:00; every route ends with an unloading, then the depot;
@@ -40,8 +43,6 @@ from routing.problem import Break, Depot, DisposalSite, Problem, Stop, VehicleTy
 
 #: Family name of these instances in ``waste bench``.
 FAMILY = "WCVRPTW"
-#: Cubic metres in a cubic yard (exact: 0.9144 m cubed).
-M3_PER_YD3 = 0.9144**3
 #: Feet in a mile.
 FEET_PER_MILE = 5280
 #: Distance units of the matrix per foot.
@@ -244,7 +245,7 @@ def problem_from_kim(
             id=r.id,
             location=n,
             weight_kg=0.0,
-            volume_m3=r.load_yd3 * M3_PER_YD3,
+            volume_m3=r.load_yd3,  # yards: see the module docstring
             service_s=r.service_s,
             tw_start_s=r.earliest_s,
             tw_end_s=r.latest_s,
@@ -256,14 +257,14 @@ def problem_from_kim(
         name="truck",
         count=fleet if fleet is not None else fleet_size(data),
         capacity_kg=math.inf,
-        capacity_m3=data.vehicle_capacity_yd3 * M3_PER_YD3,
+        capacity_m3=data.vehicle_capacity_yd3,
         shift_start_s=depot.opens_s,
         shift_end_s=depot.closes_s,
         start_depot=depot.id,
         cost_per_km=1000 / UNITS_PER_MILE,  # one unit per mile
         driver_break=Break(data.lunch_s, *LUNCH_WINDOW_S) if data.lunch_s > 0 else None,
         max_stops=data.max_stops,
-        max_collected_m3=data.route_capacity_yd3 * M3_PER_YD3,
+        max_collected_m3=data.route_capacity_yd3,
         ends_at_disposal=True,
     )
     problem = Problem(
