@@ -56,7 +56,7 @@ from routing.reasons import fits_vehicle, unservable_reason
 from routing.schedule import build_route
 from routing.solution import Solution, Unserved, VisitKind
 from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result
-from routing.solvers.ortools_limits import add_route_rules
+from routing.solvers.ortools_limits import add_route_rules, first_assignment
 
 #: Integer cost units per unit of currency.
 COST_SCALE = 100_000
@@ -109,7 +109,7 @@ def solve(
     first = _params(model, time_limit_s - (time.perf_counter() - t0))
     first.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.PARALLEL_CHEAPEST_INSERTION
     first.solution_limit = 1
-    assignment = routing.SolveWithParameters(first)
+    assignment = first_assignment(model, first)
     model.first_solution_cut_short = time.perf_counter() - t0 >= 0.98 * time_limit_s
     if assignment is not None:
         # Phase 2: drop unloadings of an empty truck (insertion parks spare copies), then guided local search.

@@ -11,7 +11,6 @@ import pytest
 from routing.bench.errors import BenchInputError
 from routing.bench.instances import WCVRPTW, find_instances, read_instance
 from routing.bench.kim import (
-    M3_PER_YD3,
     UNITS_PER_MILE,
     fleet_size,
     hhmm_s,
@@ -72,8 +71,8 @@ def test_mapping_onto_the_problem():
     p = problem_from_kim(parse_kim(text()), "example", fleet=3)
     (vt,) = p.vehicle_types
     assert vt.count == 3
-    assert vt.capacity_m3 == pytest.approx(280 * M3_PER_YD3)
-    assert vt.max_collected_m3 == pytest.approx(400 * M3_PER_YD3)
+    assert vt.capacity_m3 == pytest.approx(280)
+    assert vt.max_collected_m3 == pytest.approx(400)
     assert vt.max_stops == 500
     assert vt.ends_at_disposal
     assert math.isinf(vt.capacity_kg)
@@ -86,7 +85,7 @@ def test_mapping_onto_the_problem():
     (site,) = p.disposal_sites
     assert (site.opens_s, site.closes_s, site.unload_s) == (0, 24 * 3600 + 1600, 1600)
     assert [s.id for s in p.stops] == ["2", "3"]
-    assert p.stops[1].volume_m3 == pytest.approx(4.5 * M3_PER_YD3)
+    assert p.stops[1].volume_m3 == pytest.approx(4.5)
     assert (p.stops[1].tw_start_s, p.stops[1].tw_end_s, p.stops[1].service_s) == (0, 7 * 3600, 30)
 
 
@@ -198,5 +197,5 @@ def test_every_shared_file_reads_as_its_summary_says():
         p = read_kim(path)
         customers, sites, load = expected[path.stem]
         assert (p.num_stops, len(p.disposal_sites)) == (customers, sites), path.stem
-        assert sum(s.volume_m3 for s in p.stops) / M3_PER_YD3 == pytest.approx(load, abs=0.05), path.stem
+        assert sum(s.volume_m3 for s in p.stops) == pytest.approx(load, abs=0.05), path.stem
         assert published_best(path) is not None

@@ -196,3 +196,74 @@ def test_checker_recomputes_trucks_and_miles(four_bins):
     first = 1 + 0.1 + (1 + 1.1) + 1
     second = 1.2 + 0.3 + (1 + 1.5) + 1
     assert distance / (MILE * 100) == pytest.approx(first + second)
+
+
+# -- the model keeps the rule, the construction and the route files ------------------------------------------------
+
+
+def test_bin_without_load_is_followed_by_an_unloading(four_bins):
+    """The 0-yd bin sits furthest out: the solver may not leave it last, as an empty truck might."""
+    s = solved(four_bins)
+    assert all(route.visits[-2].kind == "disposal" for route in s.routes)
+
+
+def test_construction_serves_every_bin_within_the_rules(four_bins):
+    from routing.solvers.construct import construct
+
+    s = construct(four_bins)
+    assert s is not None
+    assert s.unserved == ()
+    assert check(four_bins, s) == []
+    assert totals(four_bins, s)[0] == 2  # 3 bins of 4 yd against 10 yd a day, 3 stops a day
+
+
+def test_route_file_round_trip_and_tampering(four_bins, tmp_path):
+    from routing.bench.errors import BenchInputError
+    from routing.bench.route_files import read_solution_csv, write_solution_csv
+
+    s = solved(four_bins)
+    path = write_solution_csv(s, tmp_path / "routes.csv")
+    back = read_solution_csv(four_bins, path)
+    assert check(four_bins, back) == []
+    assert totals(four_bins, back) == totals(four_bins, s)
+    lines = path.read_text().splitlines()
+    unloadings = [n for n, line in enumerate(lines) if ",disposal," in line]
+    tampered = [line for n, line in enumerate(lines) if n != unloadings[-1]]
+    (tmp_path / "bad.csv").write_text("\n".join(tampered) + "\n")
+    assert {v.check for v in check(four_bins, read_solution_csv(four_bins, tmp_path / "bad.csv"))} >= {"ends_empty"}
+    (tmp_path / "worse.csv").write_text(lines[0] + "\n" + lines[1].replace(",depot,0,", ",depot,nowhere,") + "\n")
+    with pytest.raises(BenchInputError, match="line 2"):
+        read_solution_csv(four_bins, tmp_path / "worse.csv")
+
+
+@pytest.mark.slow
+def test_waste_bench_runs_the_family(tmp_path):
+    """``waste bench --family wcvrptw`` on a hand-made file: checked, vehicles and miles recomputed, routes saved."""
+    from click.testing import CliRunner
+
+    from routing.bench.cli import bench
+    from routing.bench.route_files import read_solution_csv
+    from routing.bench.runner import COLUMNS
+
+    rows = [(0, 1, "0600", "1100", 300, 8), (0, 2, "0600", "1100", 300, 8), (2, 0, "0000", "2400", 60, 0)]
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "3_stop.txt").write_text(kim_text(10, 100, 50, ("0600", "1500"), rows), encoding="utf-8")
+    out, saved = tmp_path / "out", tmp_path / "routes"
+    args = ["--data", str(tmp_path / "data"), "--family", "wcvrptw", "--solvers", "ortools,pyvrp", "--time-limit", "2"]
+    result = CliRunner().invoke(
+        bench, [*args, "--out", str(out), "--save-routes", str(saved), "--objective", "distance"]
+    )
+    assert result.exit_code == 0, result.output
+    import csv
+
+    with (out / "results.csv").open() as fh:
+        got = {r["solver"]: r for r in csv.DictReader(fh)}
+    assert list(got["ortools"]) == COLUMNS
+    assert got["ortools"]["status"] == "ok"
+    assert got["ortools"]["objective"] == "distance"
+    assert got["pyvrp"]["status"] in {"not_applicable", "unavailable"}
+    assert float(got["ortools"]["cost"]) == pytest.approx(float(got["ortools"]["distance"]), abs=1e-3)
+    p = problem_from_kim(parse_kim((tmp_path / "data" / "3_stop.txt").read_text()), "3_stop", objective="distance")
+    back = read_solution_csv(p, saved / "3_stop_ortools_seed0.csv")
+    assert check(p, back) == []
+    assert totals(p, back)[0] == int(got["ortools"]["vehicles"])
