@@ -192,12 +192,10 @@ class _Truck:
             now, taken, brk_at = self._unload(seq, starts, now, taken, brk_at)
             load_kg = load_m3 = 0.0
             unloads, since = unloads + 1, 0
-            if not blocked_by_room or unloads + 1 > self.cap_unloads - 0 or unloads >= self.cap_unloads:
+            if not blocked_by_room or unloads >= self.cap_unloads:  # another trip needs one more unloading
                 break
         if stops == 0:
             return None
-        if seq[-1][0] != "disposal":  # a day without any stop cannot get here; keep the rule anyway
-            now, taken, brk_at = self._unload(seq, starts, now, taken, brk_at)
         travel = int(p.duration_s[self.here, self.end.location])
         depart, b = self._depart(now, now + travel, taken)
         back = int(depart) + travel if int(b) >= 0 else now + travel

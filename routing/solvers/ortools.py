@@ -56,7 +56,7 @@ from routing.reasons import fits_vehicle, unservable_reason
 from routing.schedule import build_route
 from routing.solution import Solution, Unserved, VisitKind
 from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result
-from routing.solvers.ortools_limits import add_route_rules, first_assignment
+from routing.solvers.ortools_limits import add_route_rules, first_assignment, improve
 
 #: Integer cost units per unit of currency.
 COST_SCALE = 100_000
@@ -119,7 +119,7 @@ def solve(
         if remaining > 0.05:
             search = _params(model, remaining)
             search.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-            improved = routing.SolveFromAssignmentWithParameters(start, search)
+            improved = improve(model, start, search)
             assignment = improved if improved is not None else start
         else:
             assignment = start
