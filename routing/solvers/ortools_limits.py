@@ -29,7 +29,10 @@ Even so, parallel cheapest insertion spends more than 100 s without a complete s
 instances. For days whose trucks must end with an unloading (the rule of the WCVRPTW family), the first solution is
 built by :func:`routing.solvers.construct.construct` instead (under 3 s on 2,100 stops, checked feasible), and read
 into the model; when it cannot be built or read, parallel cheapest insertion runs as before. Other days keep
-parallel cheapest insertion.
+parallel cheapest insertion. OR-Tools' local search cannot start from some constructed solutions (on Kim et al.'s
+1,051-, 1,599- and 2,100-stop instances; apparently where a lunch break lies at a route's end, since the same routes
+without the break start fine); then parallel cheapest insertion is tried, and the constructed routes are kept unless
+it places every must-go stop.
 
 OR-Tools sometimes fails to restore such a start when the local search begins (measured on the 804-stop instance:
 one call in three or so reports no solution, in 0.3 s, on a busy machine; the same call again succeeds), so
@@ -116,15 +119,49 @@ def first_assignment(model: _Model, params: pywrapcp.RoutingSearchParameters) ->
         ratios = {vt.compaction_ratio for vt in p.vehicle_types}
         # The model counts volume in loose units per truck (exact here only with one packer ratio).
         start = construct(p, caps, (KG_UNITS, M3_UNITS)) if len(ratios) == 1 and ratios <= {1.0} else None
-        if start is not None:
-            assignment = _read_routes(model, start)
-            if assignment is not None:
-                return assignment
+        constructed = _read_routes(model, start) if start is not None else None
+        if constructed is not None and _search_starts(model, constructed):
+            return constructed
+        if constructed is not None:
+            # The local search cannot start from it: insertion may do better; else keep the constructed routes.
+            inserted = model.routing.SolveWithParameters(params)
+            if inserted is not None and _left_out(model, inserted) == 0:
+                return inserted
+            return model.routing.ReadAssignmentFromRoutes(_routes_of(model, start), True)
     return model.routing.SolveWithParameters(params)
+
+
+def _search_starts(model: _Model, assignment: pywrapcp.Assignment) -> bool:
+    """Whether OR-Tools' local search can start from ``assignment`` (one solution, a second at most)."""
+    from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+    probe = pywrapcp.DefaultRoutingSearchParameters()
+    probe.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    probe.solution_limit = 1
+    probe.time_limit.FromSeconds(2)
+    return any(model.routing.SolveFromAssignmentWithParameters(assignment, probe) is not None for _ in range(2))
+
+
+def _left_out(model: _Model, assignment: pywrapcp.Assignment) -> int:
+    """Must-go stops ``assignment`` leaves out."""
+    routing, manager, p = model.routing, model.manager, model.problem
+    return sum(
+        1
+        for n, (kind, i) in enumerate(model.node_kind)
+        if kind == "stop"
+        and p.stops[i].mandatory
+        and assignment.Value(routing.NextVar(manager.NodeToIndex(n))) == manager.NodeToIndex(n)
+    )
 
 
 def _read_routes(model: _Model, solution: Solution) -> pywrapcp.Assignment | None:
     """``solution`` as an assignment of ``model`` (a disposal copy per unloading), or ``None`` if it does not fit."""
+    routes = _routes_of(model, solution)
+    return None if routes is None else model.routing.ReadAssignmentFromRoutes(routes, True)
+
+
+def _routes_of(model: _Model, solution: Solution) -> list[list[int]] | None:
+    """Node sequences of ``solution``'s routes, one list per vehicle of ``model``, or ``None`` if they do not fit."""
     node_of_stop = {i: n for n, (kind, i) in enumerate(model.node_kind) if kind == "stop"}
     copies: dict[int, list[int]] = {}
     for n, (kind, i) in enumerate(model.node_kind):
@@ -144,7 +181,7 @@ def _read_routes(model: _Model, solution: Solution) -> pywrapcp.Assignment | Non
                 routes[v].append(pool.pop())
             else:
                 return None
-    return model.routing.ReadAssignmentFromRoutes(routes, True)
+    return routes
 
 
 def improve(
