@@ -123,11 +123,14 @@ def first_assignment(model: _Model, params: pywrapcp.RoutingSearchParameters) ->
         if constructed is not None and _search_starts(model, constructed):
             return constructed
         if constructed is not None:
-            # The local search cannot start from it: insertion may do better; else keep the constructed routes.
+            # The local search cannot start from it: insertion, in a third of the budget, may do better; else the
+            # constructed routes stay (a copy: the model reuses its own assignment object).
+            kept = model.routing.solver().Assignment(constructed)
+            params.time_limit.FromMilliseconds(max(100, params.time_limit.ToMilliseconds() // 3))
             inserted = model.routing.SolveWithParameters(params)
             if inserted is not None and _left_out(model, inserted) == 0:
                 return inserted
-            return model.routing.ReadAssignmentFromRoutes(_routes_of(model, start), True)
+            return kept
     return model.routing.SolveWithParameters(params)
 
 
