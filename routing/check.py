@@ -15,7 +15,8 @@ check              rule
 ``stream_disposal`` a site accepts every stream on board when the truck unloads there
 ``capacity_kg``    load (kg) never above the truck's payload between unloadings
 ``capacity_m3``    body volume (m3, after packing) never above the truck's volume between unloadings
-``ends_empty``     nothing on board when the truck returns to its depot
+``ends_empty``     nothing on board when the truck returns to its depot; for a type that must end with an
+                   unloading (``ends_at_disposal``), the last visit before the return is one
 ``reported_load``  the load reported after each visit is the load recomputed
 ``schedule``       arrival no earlier than the previous departure plus driving (and the break, when taken
                    on that leg); service starts no earlier than arrival and lasts its service time; a trip
@@ -204,6 +205,8 @@ def _loads(problem: Problem, r: int, route: Route, out: list[Violation]) -> None
             on_board = set()
         elif i == len(route.visits) - 1 and (kg > _ABS or m3 > _ABS):
             out.append(Violation("ends_empty", f"returns with {kg:.1f} kg, {m3:.3f} m3 on board", r, i))
+        if i == len(route.visits) - 1 and vt.ends_at_disposal and route.visits[i - 1].kind != "disposal":
+            out.append(Violation("ends_empty", "the last visit before the return is not an unloading", r, i))
         if abs(v.load_kg - kg) > max(_ABS, 1e-6 * kg) or abs(v.load_m3 - m3) > max(_ABS, 1e-6 * m3):
             text = f"reports {v.load_kg:.3f} kg, {v.load_m3:.4f} m3; recomputed {kg:.3f} kg, {m3:.4f} m3"
             out.append(Violation("reported_load", text, r, i))
@@ -308,3 +311,19 @@ def _cost(problem: Problem, solution: Solution, out: list[Violation]) -> None:
     reported = solution.cost()
     if abs(reported - total) > max(_ABS, 1e-9 * abs(total)):
         out.append(Violation("cost", f"solution reports {reported:.4f}, recomputed {total:.4f}"))
+
+
+def totals(problem: Problem, solution: Solution) -> tuple[int, int]:
+    """Trucks used and distance driven (matrix units), recomputed from the visits and the matrices.
+
+    A route counts as a truck used when it visits anything between its depot departure and return; the distance
+    is summed over the matrix, not taken from the solution, so benchmark tables report figures the checker vouches
+    for.
+    """
+    places = {"depot": problem.depots, "stop": problem.stops, "disposal": problem.disposal_sites}
+    used = distance = 0
+    for route in solution.routes:
+        locs = [places[v.kind][v.index].location for v in route.visits]
+        distance += int(problem.distance_m[locs[:-1], locs[1:]].sum()) if len(locs) > 1 else 0
+        used += len(route.visits) > 2
+    return used, distance

@@ -217,7 +217,12 @@ class VehicleType:
     max_stops
         Most bins one truck may empty in a day, or ``None``.
     max_collected_kg, max_collected_m3
-        Most waste one truck may collect in a day over all its trips (kg, body m3), or ``None``.
+        Most waste one truck may collect in a day over all its trips (kg, body m3), or ``None``. Unlike the capacity,
+        these do not reset when the truck unloads.
+    ends_at_disposal
+        Every route of this type ends with an unloading at a disposal site, then the depot (the truck comes home
+        empty even when its last bins weigh nothing). ``False`` keeps the weaker rule every truck follows: nothing
+        on board at the return.
     """
 
     name: str
@@ -238,6 +243,7 @@ class VehicleType:
     max_stops: int | None = None
     max_collected_kg: float | None = None
     max_collected_m3: float | None = None
+    ends_at_disposal: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "streams", _streams(self.streams))

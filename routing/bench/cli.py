@@ -11,17 +11,21 @@ from routing.bench.errors import BenchInputError
 
 #: Where the shared benchmark instances sit, relative to the project root.
 SHARED_DATA = Path("..") / "shared" / "benchmarks" / "pyvrp-instances"
+#: Folder of the WCVRPTW family (Kim et al. 2006) under the shared ``benchmarks`` folder.
+WCVRPTW_FOLDER = "wcvrptw-kim2006"
 
 
-def default_data_dir() -> Path | None:
+def default_data_dir(family: str = "") -> Path | None:
     """The instance folder: ``$WASTE_SHARED_DATA/benchmarks/pyvrp-instances``, else ``../shared/...`` by the project.
 
-    Read here, at the command-line boundary, so the library takes the folder as an argument.
+    The WCVRPTW family has a folder of its own (``benchmarks/wcvrptw-kim2006``). Read here, at the command-line
+    boundary, so the library takes the folder as an argument.
     """
     env = os.environ.get("WASTE_SHARED_DATA")
     root = Path(__file__).resolve().parents[2]
-    candidates = [Path(env) / "benchmarks" / "pyvrp-instances"] if env else []
-    candidates.append((root / SHARED_DATA).resolve())
+    leaf = WCVRPTW_FOLDER if family.upper() == "WCVRPTW" else SHARED_DATA.name
+    candidates = [Path(env) / "benchmarks" / leaf] if env else []
+    candidates.append((root / SHARED_DATA.parent / leaf).resolve())
     return next((c for c in candidates if c.is_dir()), None)
 
 
@@ -70,7 +74,7 @@ def _split(text: str) -> list[str]:
     "--family",
     default="CVRP",
     show_default=True,
-    help="Family: CVRP, VRPTW, MTVRPTWR, PCVRPTW, HFVRP, or CITY for exported city days.",
+    help="Family: CVRP, VRPTW, MTVRPTWR, PCVRPTW, HFVRP, CITY for exported city days, or WCVRPTW (Kim et al.).",
 )
 @click.option("--instances", default="", help="Comma-separated instance names (default: every instance of the family).")
 @click.option(
@@ -96,6 +100,19 @@ def _split(text: str) -> list[str]:
     show_default=True,
     help="Output folder: results.csv and progress.csv (appended), leaderboard.md and PNG plots.",
 )
+@click.option(
+    "--objective",
+    type=click.Choice(["vehicles", "distance"]),
+    default=None,
+    help="Minimise trucks then distance, or distance only, instead of the family's own cost (WCVRPTW: vehicles).",
+)
+@click.option(
+    "--save-routes",
+    "routes_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Folder where each run's timed routes are written as CSV, for anyone to check.",
+)
 @click.option("--jobs", type=click.IntRange(min=1), default=1, show_default=True, help="Runs at once, one core each.")
 @click.option("--scheduler", default=None, help="Dask scheduler address (tcp://host:8786) to run on a cluster.")
 def bench(
@@ -106,27 +123,32 @@ def bench(
     time_limit: float,
     seeds: int,
     out_dir: Path,
+    objective: str | None,
+    routes_dir: Path | None,
     jobs: int,
     scheduler: str | None,
 ) -> None:
     """Benchmark solvers on VRPLIB instances: equal budgets, independent checks, CSV, leaderboard and plots."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from routing.bench.instances import find_instances
+    from routing.bench.instances import WCVRPTW, find_instances
     from routing.bench.report import leaderboard, load, write_reports
     from routing.bench.runner import append_rows, execute, tasks
 
-    data = data_dir or default_data_dir()
+    data = data_dir or default_data_dir(family)
     if data is None:
         msg = "no instance folder: pass --data or set WASTE_SHARED_DATA"
         raise click.ClickException(msg)
     names = [n.strip() for n in instances.split(",") if n.strip()]
     solvers = _solver_names(solver_text)
     try:
-        paths = find_instances(data, family.upper(), names)
+        family = family.upper()
+        paths = find_instances(data, family, names)
         if not paths:
-            raise BenchInputError(f"no .vrp instances of {family} under {data}")
-        work = tasks(paths, None, solvers, seeds, time_limit)
+            raise BenchInputError(f"no instances of {family} under {data}")
+        routes = None if routes_dir is None else str(routes_dir.resolve())
+        known = family if family == WCVRPTW else None
+        work = tasks(paths, known, solvers, seeds, time_limit, objective=objective, routes_dir=routes)
     except BenchInputError as exc:
         raise click.ClickException(str(exc)) from exc
     rows = []

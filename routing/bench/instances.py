@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -56,6 +57,8 @@ _FILE_COST_SCALE: dict[str, float] = {"HFVRP": 100.0}
 SINGLE_TRIP = frozenset({"VRPTW", "PCVRPTW", "HFVRP"})
 #: Family of the instances ``routing.vrplib.export_vrplib`` writes (one collection day of a city).
 CITY = "CITY"
+#: Family of the real waste-collection instances of Kim et al. (2006), read by :mod:`routing.bench.kim`.
+WCVRPTW = "WCVRPTW"
 #: Units of a ``.sol`` file's cost per unit of the family's cost: the multi-trip and prize-collecting best-known
 #: solutions are stored in tenths (as PyVRP reads them), the others in the family's units.
 _SOL_SCALE: dict[str, float] = {"MTVRPTWR": 10.0, "PCVRPTW": 10.0}
@@ -77,6 +80,11 @@ class Instance:
         Best-known cost in the family's units, or ``None``.
     path
         The VRPLIB file, handed to external solvers.
+    distance_scale, distance_unit
+        Matrix distance units per unit of the distance reported (``None`` when the family reports no distance of
+        its own) and that unit's name (``mi`` for WCVRPTW).
+    objective
+        The objective the problem's costs express (:mod:`routing.objectives`), or ``""`` for the family's own.
     """
 
     name: str
@@ -85,6 +93,9 @@ class Instance:
     cost_scale: float = 1.0
     best_known: float | None = None
     path: Path | None = None
+    distance_scale: float | None = None
+    distance_unit: str = ""
+    objective: str = ""
 
     def family_cost(self, problem_cost: float) -> float:
         """A problem cost in the family's units."""
@@ -180,15 +191,18 @@ def problem_from_vrplib(data: dict, family: str, name: str) -> tuple[Problem, fl
     return problem, scale
 
 
-def read_instance(path: str | Path, family: str | None = None) -> Instance:
+def read_instance(path: str | Path, family: str | None = None, objective: str | None = None) -> Instance:
     """Read a VRPLIB instance of a standard family or a city day, with its best-known cost if one is beside it.
 
     Parameters
     ----------
     path
-        The ``.vrp`` file.
+        The ``.vrp`` file, or a ``.txt`` file of the WCVRPTW family (:mod:`routing.bench.kim`).
     family
         The family; by default the file's ``TYPE`` (an exported city day is recognised by its distance section).
+    objective
+        ``vehicles`` or ``distance`` (:mod:`routing.objectives`) instead of the family's own costs; the best-known
+        cost is then dropped, since it was found for the family's objective (WCVRPTW reads its own).
 
     Raises
     ------
@@ -200,6 +214,8 @@ def read_instance(path: str | Path, family: str | None = None) -> Instance:
     from routing.bench.city import problem_from_city
 
     path = Path(path)
+    if family == WCVRPTW or (family is None and path.suffix.lower() == ".txt"):
+        return read_wcvrptw(path, objective)
     try:
         data = vrplib.read_instance(path)
     except (OSError, ValueError, KeyError, IndexError) as exc:
@@ -209,9 +225,11 @@ def read_instance(path: str | Path, family: str | None = None) -> Instance:
     if family is None:
         family = CITY if "distance" in data else str(data.get("type", "")).strip().upper()
     if family == CITY:
-        return Instance(name, CITY, problem_from_city(data, name), 1.0, _bks_csv(path, name), path)
+        return _with_objective(
+            Instance(name, CITY, problem_from_city(data, name), 1.0, _bks_csv(path, name), path), objective
+        )
     if family not in ROUNDING:
-        msg = f"{path}: family {family!r} not supported; supported: {', '.join([*ROUNDING, CITY])}"
+        msg = f"{path}: family {family!r} not supported; supported: {', '.join([*ROUNDING, CITY, WCVRPTW])}"
         raise BenchInputError(msg)
     problem, scale = problem_from_vrplib(data, family, name)
     best = _bks_csv(path, name)
@@ -220,7 +238,40 @@ def read_instance(path: str | Path, family: str | None = None) -> Instance:
         cost = vrplib.read_solution(sol).get("cost")
         if cost is not None:
             best = float(cost) / _SOL_SCALE.get(family, 1.0)
-    return Instance(name, family, problem, scale, best, path)
+    return _with_objective(Instance(name, family, problem, scale, best, path), objective)
+
+
+def _with_objective(instance: Instance, objective: str | None) -> Instance:
+    """``instance`` with its costs set for ``objective`` (and no best-known cost), or unchanged for ``None``."""
+    if objective is None:
+        return instance
+    from routing.objectives import apply_objective
+
+    try:
+        problem = apply_objective(instance.problem, objective)
+    except ValueError as exc:
+        raise BenchInputError(str(exc)) from exc
+    return replace(instance, problem=problem, best_known=None, objective=objective)
+
+
+def read_wcvrptw(path: str | Path, objective: str | None = None) -> Instance:
+    """A WCVRPTW instance (Kim et al. 2006) for ``objective`` (fewest vehicles, then miles, by default).
+
+    Its costs are in miles (plus a large fixed cost per truck in the ``vehicles`` objective); the best-known cost is
+    the lowest published distance in the ``distance`` objective, and none in the ``vehicles`` objective, whose
+    comparison takes two numbers (see :func:`routing.bench.kim.published_best`).
+    """
+    from routing.bench.kim import DEFAULT_OBJECTIVE, UNITS_PER_MILE, published_best, read_kim
+
+    path = Path(path)
+    objective = objective or DEFAULT_OBJECTIVE
+    try:
+        problem = read_kim(path, objective=objective)
+    except ValueError as exc:
+        raise BenchInputError(str(exc)) from exc
+    published = published_best(path)
+    best = published.lowest_miles if published is not None and objective == "distance" else None
+    return Instance(path.stem, WCVRPTW, problem, 1.0, best, path, UNITS_PER_MILE, "mi", objective)
 
 
 def _bks_csv(path: Path, name: str) -> float | None:
@@ -250,8 +301,13 @@ def family_violations(instance: Instance, solution: Solution) -> list[Violation]
     ]
 
 
+def _leading_number(stem: str) -> float:
+    digits = re.match(r"\d+", stem)
+    return float(digits.group()) if digits else math.inf
+
+
 def find_instances(data_dir: str | Path, family: str, names: list[str] | None = None) -> list[Path]:
-    """The ``.vrp`` files of ``family`` under ``data_dir`` (in ``data_dir/family`` when that folder exists).
+    """The ``.vrp`` files (WCVRPTW: ``.txt``) of ``family`` under ``data_dir`` (or ``data_dir/family`` if it exists).
 
     Raises
     ------
@@ -263,9 +319,11 @@ def find_instances(data_dir: str | Path, family: str, names: list[str] | None = 
     if not folder.is_dir():
         msg = f"no instance folder {folder}"
         raise BenchInputError(msg)
+    suffix = ".txt" if family == WCVRPTW else ".vrp"
     if not names:
-        return sorted(folder.glob("*.vrp"))
-    paths = [folder / f"{n.removesuffix('.vrp')}.vrp" for n in names]
+        # Sorted by size where names carry it (102_stop before 1051_stop), else by name.
+        return sorted(folder.glob(f"*{suffix}"), key=lambda p: (_leading_number(p.stem), p.stem))
+    paths = [folder / f"{n.removesuffix(suffix)}{suffix}" for n in names]
     absent = [str(p.name) for p in paths if not p.exists()]
     if absent:
         msg = f"{folder}: no instance {', '.join(absent)}"

@@ -174,7 +174,8 @@ def gap_over_time(progress_csv: str | Path, frame: pd.DataFrame, path: str | Pat
         ax.set_title(family)
         ax.set_xlabel("time (s)")
         ax.set_yscale("symlog", linthresh=1.0)
-        ax.legend(loc="upper right")
+        if ax.get_legend_handles_labels()[0]:  # no curve when no run has a best-known cost to compare with
+            ax.legend(loc="upper right")
     axes[0][0].set_ylabel("mean gap to best known (%)")
     return _save(fig, path)
 

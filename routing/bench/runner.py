@@ -42,6 +42,9 @@ COLUMNS = [
     "feasible",
     "violations",
     "status",
+    "objective",
+    "vehicles",
+    "distance",
 ]
 #: Threads each run may use: one core per run.
 _ONE_THREAD = dict.fromkeys(
@@ -53,13 +56,19 @@ _GRACE_S = 60.0
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """One run: an instance file of a family, a solver name, a seed and a budget (s)."""
+    """One run: an instance file of a family, a solver name, a seed and a budget (s).
+
+    ``objective`` replaces the family's costs (:mod:`routing.objectives`); ``routes_dir`` is where the worker writes
+    the timed routes (:mod:`routing.bench.route_files`).
+    """
 
     path: str
     family: str | None
     solver: str
     seed: int
     budget_s: float
+    objective: str | None = None
+    routes_dir: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The task as JSON-ready data."""
@@ -69,12 +78,28 @@ class Task:
             "solver": self.solver,
             "seed": self.seed,
             "budget_s": self.budget_s,
+            "objective": self.objective,
+            "routes_dir": self.routes_dir,
         }
 
 
-def tasks(paths: list[Path], family: str | None, solvers: list[str], seeds: int, budget_s: float) -> list[Task]:
+def tasks(
+    paths: list[Path],
+    family: str | None,
+    solvers: list[str],
+    seeds: int,
+    budget_s: float,
+    *,
+    objective: str | None = None,
+    routes_dir: str | None = None,
+) -> list[Task]:
     """Every combination, instance-major so that a partial run still compares solvers on the same instances."""
-    return [Task(str(p), family, s, seed, budget_s) for p in paths for seed in range(seeds) for s in solvers]
+    return [
+        Task(str(p), family, s, seed, budget_s, objective, routes_dir)
+        for p in paths
+        for seed in range(seeds)
+        for s in solvers
+    ]
 
 
 def run_task(task: dict[str, Any]) -> dict[str, Any]:
@@ -158,12 +183,16 @@ def append_rows(out_dir: Path, rows: list[dict[str, Any]]) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     results = out_dir / "results.csv"
     new = not results.exists()
+    columns = COLUMNS
+    if not new:  # keep the columns of a file written before columns were added
+        with results.open(newline="", encoding="utf-8") as fh:
+            columns = next(csv.reader(fh), None) or COLUMNS
     with results.open("a", newline="", encoding="utf-8") as fh:
-        writer = csv.DictWriter(fh, fieldnames=COLUMNS, extrasaction="ignore")
+        writer = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
         if new:
             writer.writeheader()
         for row in rows:
-            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in COLUMNS})
+            writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in columns})
     progress = out_dir / "progress.csv"
     new = not progress.exists()
     with progress.open("a", newline="", encoding="utf-8") as fh:

@@ -19,7 +19,7 @@ from typing import Any
 
 from routing.bench.command import is_command, label, solve_with_command
 from routing.bench.instances import Instance, family_violations, read_instance
-from routing.check import Violation, check
+from routing.check import Violation, check, totals
 from routing.solvers import Result
 
 #: Prefix of the line that carries the result row (solvers may print to standard output too).
@@ -33,10 +33,15 @@ def _peak_mb() -> float:
 
 
 def run(task: dict[str, Any]) -> dict[str, Any]:
-    """Run ``task`` (keys ``path``, ``family``, ``solver``, ``seed``, ``budget_s``) and return its result row."""
+    """Run ``task`` and return its result row.
+
+    Keys: ``path``, ``family``, ``solver``, ``seed``, ``budget_s``; optional ``objective`` (see
+    :mod:`routing.objectives`) and ``routes_dir`` (a folder where the timed routes are written as
+    ``<instance>_<solver>_seed<seed>.csv`` by :func:`routing.bench.route_files.write_solution_csv`).
+    """
     from routing import solvers
 
-    instance = read_instance(task["path"], task.get("family"))
+    instance = read_instance(task["path"], task.get("family"), task.get("objective") or None)
     name, seed, budget = task["solver"], int(task["seed"]), float(task["budget_s"])
     row: dict[str, Any] = {
         "instance": instance.name,
@@ -46,6 +51,7 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
         "seed": seed,
         "budget_s": budget,
         "best_known": instance.best_known,
+        "objective": instance.objective,
     }
     if not is_command(name):
         reason = solvers.supports(name, instance.problem)
@@ -64,6 +70,13 @@ def run(task: dict[str, Any]) -> dict[str, Any]:
     else:
         result = solvers.solve(instance.problem, solver=name, time_limit_s=budget, seed=seed, progress=progress)
     runtime = time.perf_counter() - t0
+    if task.get("routes_dir") and result.solution.routes:
+        from pathlib import Path
+
+        from routing.bench.route_files import write_solution_csv
+
+        safe = row["solver"].replace(":", "_").replace("/", "_")
+        write_solution_csv(result.solution, Path(task["routes_dir"]) / f"{instance.name}_{safe}_seed{seed}.csv")
     return row | evaluate(instance, result, claimed=claimed, trajectory=trajectory, runtime_s=runtime)
 
 
@@ -94,8 +107,9 @@ def evaluate(
     -------
     dict
         The row fields ``solver_version``, ``cost``, ``gap_pct``, ``time_to_first_feasible_s``, ``runtime_s``,
-        ``peak_memory_mb``, ``feasible``, ``violations``, ``status`` and ``trajectory``. A run is feasible, and
-        ranked, only without any violation.
+        ``peak_memory_mb``, ``feasible``, ``violations``, ``status``, ``trajectory``, and ``vehicles`` and
+        ``distance`` (trucks used and distance in the family's unit, recomputed by :func:`routing.check.totals`;
+        distance only for families that report one). A run is feasible, and ranked, only without any violation.
     """
     trajectory = trajectory or []
     runtime = result.runtime_s if runtime_s is None else runtime_s
@@ -111,6 +125,7 @@ def evaluate(
     feasible = not violations and bool(solution.routes or not problem.stops)
     gap = instance.gap_pct(cost) if feasible else None
     status = "ok" if feasible else ("infeasible" if solution.routes else f"no_solution ({result.status})")
+    vehicles, distance = totals(problem, solution)
     text = "; ".join(str(v) for v in violations[:5])
     if len(violations) > 5:
         text += f"; ... {len(violations)} in all"
@@ -125,6 +140,8 @@ def evaluate(
         "violations": text,
         "status": status,
         "trajectory": trajectory,
+        "vehicles": vehicles,
+        "distance": None if instance.distance_scale is None else round(distance / instance.distance_scale, 4),
     }
 
 

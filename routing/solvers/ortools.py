@@ -56,6 +56,7 @@ from routing.reasons import fits_vehicle, unservable_reason
 from routing.schedule import build_route
 from routing.solution import Solution, Unserved, VisitKind
 from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result
+from routing.solvers.ortools_limits import add_route_rules, first_assignment, improve
 from routing.solvers.ortools_search import DEFAULT_SEARCH, SearchOptions, warm_start_routes
 
 #: Integer cost units per unit of currency.
@@ -123,7 +124,7 @@ def solve(
         first = _params(model, time_limit_s - (time.perf_counter() - t0))
         search.first_phase(first)
         first.solution_limit = 1
-        assignment = routing.SolveWithParameters(first)
+        assignment = first_assignment(model, first)
         model.first_solution_cut_short = time.perf_counter() - t0 >= 0.98 * time_limit_s
     if assignment is not None:
         # Phase 2: drop unloadings of an empty truck (insertion parks spare copies), then guided local search.
@@ -133,7 +134,7 @@ def solve(
         if remaining > 0.05:
             second = _params(model, remaining)
             search.second_phase(second)
-            improved = routing.SolveFromAssignmentWithParameters(start, second)
+            improved = improve(model, start, second)
             assignment = improved if improved is not None else start
         else:
             assignment = start
@@ -209,6 +210,7 @@ class _Model:
         self._add_costs()
         self._add_time()
         self._add_loads()
+        add_route_rules(self)
         self._add_allowed_vehicles_and_disjunctions()
 
     # -- structure ---------------------------------------------------------------------------------------------
