@@ -20,7 +20,9 @@ import pandas as pd
 
 from routing.gpx import plan_gpx
 from routing.plan import DailyPlan
+from routing.problem import Problem
 from routing.route_lines import street_line, street_line_http
+from routing.solution import Solution
 
 #: Diesel a full-size refuse truck burns in collection work (L/km). Stop-and-go collection gives about 2.5-3
 #: miles per US gallon (0.8-0.95 L/km) in published fleet reports; 0.85 L/km is taken as typical. An assumption.
@@ -31,6 +33,17 @@ LITRES_PER_KM_SMALL = 0.45
 IDLE_LITRES_PER_H = 3.0
 #: CO2 from burning one litre of diesel (kg/L): 74.1 t CO2/TJ (IPCC 2006 Vol. 2 Table 3.2.1) x 36 MJ/L.
 KG_CO2_PER_LITRE = 2.67
+
+
+def fuel_litres(problem: Problem, solution: Solution) -> float:
+    """Diesel burnt (L): per km by truck size, plus idling while working at stops and disposal sites."""
+    fuel_l = 0.0
+    for route in solution.routes:
+        vt = problem.vehicle_types[route.vehicle_type]
+        per_km = LITRES_PER_KM_LARGE if vt.capacity_kg >= 7000 else LITRES_PER_KM_SMALL
+        working_s = sum(v.departure_s - v.start_s for v in route.visits if v.kind != "depot")
+        fuel_l += per_km * route.distance_m(problem) / 1000.0 + IDLE_LITRES_PER_H * working_s / 3600.0
+    return fuel_l
 
 
 def plan_figures(plan: DailyPlan) -> dict[str, Any]:
@@ -44,12 +57,7 @@ def plan_figures(plan: DailyPlan) -> dict[str, Any]:
     must = sel.index[sel["decision"] == "must"]
     left_at_risk = [b for b in must if b not in served_ids]
     silent = sel.index[sel["status"].isin(["silent", "stuck", "no_data"])]
-    fuel_l = 0.0
-    for route in solution.routes:
-        vt = problem.vehicle_types[route.vehicle_type]
-        per_km = LITRES_PER_KM_LARGE if vt.capacity_kg >= 7000 else LITRES_PER_KM_SMALL
-        working_s = sum(v.departure_s - v.start_s for v in route.visits if v.kind != "depot")
-        fuel_l += per_km * route.distance_m(problem) / 1000.0 + IDLE_LITRES_PER_H * working_s / 3600.0
+    fuel_l = fuel_litres(problem, solution)
     return {
         "bins_in_city": len(plan.selection),
         "bins_must_go": len(must),

@@ -14,7 +14,7 @@ import pandas as pd
 
 from routing.check import assert_feasible
 from routing.decompose import DEFAULT_MAX_STOPS, solve_in_sectors
-from routing.plan_outputs import IDLE_LITRES_PER_H, KG_CO2_PER_LITRE, LITRES_PER_KM_LARGE, LITRES_PER_KM_SMALL
+from routing.plan_outputs import KG_CO2_PER_LITRE, fuel_litres
 from routing.problem import Problem
 from routing.solution import Solution
 from routing.solvers import solve
@@ -74,12 +74,7 @@ class RouteSettings:
 
 def route_figures(problem: Problem, solution: Solution) -> dict[str, float]:
     """Km, driving hours, unloadings, trucks, fuel, CO2 and cost of a solution (as :mod:`routing.plan_outputs`)."""
-    fuel_l = 0.0
-    for route in solution.routes:
-        vt = problem.vehicle_types[route.vehicle_type]
-        per_km = LITRES_PER_KM_LARGE if vt.capacity_kg >= 7000 else LITRES_PER_KM_SMALL
-        working_s = sum(v.departure_s - v.start_s for v in route.visits if v.kind != "depot")
-        fuel_l += per_km * route.distance_m(problem) / 1000.0 + IDLE_LITRES_PER_H * working_s / 3600.0
+    fuel_l = fuel_litres(problem, solution)
     return {
         "truck_km": solution.distance_m() / 1000.0,
         "driving_h": solution.duration_s() / 3600.0,
