@@ -6,11 +6,9 @@ import time
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from routing.roads import REUSED, STEPS, build_roads, read_manifest
-from waste.commands._options import console
+from waste.commands._options import console, step_progress
 
 
 @click.group()
@@ -38,16 +36,7 @@ def roads() -> None:
 def build(pbf: Path, profile: str, out: Path) -> None:
     """Prepare an OSM extract for routing (extract, partition, customize); reuse it if already prepared."""
     start = time.perf_counter()
-    err = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as bar:
+    with step_progress() as bar:
         task = bar.add_task("Preparing roads", total=len(STEPS))
         steps: list[str] = []
 

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from routing.operations.city import read_city_tables
@@ -15,6 +14,7 @@ from routing.operations.report import TABLE_ROWS, totals, write_report
 from routing.operations.routes import RouteSettings
 from routing.operations.run import DEFAULT_START, RunSettings, run_policies
 from routing.selection import SelectionRule
+from waste.commands._options import step_progress
 
 #: The daily plan's selection rule, the smart policy's default.
 DEFAULT_RULE = SelectionRule()
@@ -87,23 +87,14 @@ def simulate_ops(
     factories = {n: policy_factory(n, route_settings, threshold_pct=threshold, rule=rule) for n in names}
     settings = RunSettings(days=days, warmup_days=warmup, seed=seed, start=start)
     folder = out if out is not None else Path("simulations") / tables.key
-    err = Console(stderr=True)
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=True,
-        disable=quiet or not err.is_terminal,
-    ) as bar:
+    with step_progress(quiet=quiet) as bar:
         tasks = {n: bar.add_task(f"{n}: warming up", total=days) for n in names}
 
         def progress(name: str, done: int, total: int, row: dict[str, float]) -> None:
             text = f"{name}: day {done}, {row['truck_km']:,.0f} km, {row['overflow_bin_h']:,.0f} bin-h overflowing"
             bar.update(tasks[name], completed=done, description=text)
             if not quiet:
-                err.print(text)
+                bar.console.print(text)
 
         runs = run_policies(tables, factories, settings, progress=progress)
     title = f"{tables.name}, {days} days from {start}, seed {seed}"

@@ -8,7 +8,16 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
 
 from waste.paths import SAMPLE_CITIES
 from waste.settings import load_settings
@@ -41,6 +50,20 @@ def console() -> Console:
     if plain.is_terminal:
         return plain
     return Console(highlight=False, soft_wrap=True, width=160)
+
+
+def step_progress(*, quiet: bool = False) -> Progress:
+    """A progress bar on stderr counting steps done (N/M) with the time taken; hidden when quiet or not a terminal."""
+    err = Console(stderr=True)
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=quiet or not err.is_terminal,
+    )
 
 
 @contextmanager
