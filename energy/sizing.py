@@ -1,8 +1,9 @@
 """Plant sizing: design throughput, number and size of lines or units, and what the output means to a city.
 
 * Design throughput: the tonnage of the design year, spread over the plant's operating hours, times a seasonal
-  peak factor (more waste in some months: the monthly maximum is typically 5-15 % above the mean; World Bank,
-  *Municipal Solid Waste Incineration: Technical Guidance Report*, 1999, Section 3).
+  peak factor (the busiest month's tonnage over the average month's). It is a scenario input because it depends
+  on the city: where monthly weighbridge records exist, take it from them; the sample scenarios mark their
+  10 % as an assumption.
 * Grate lines come in standard sizes of 10-40 t/h, and a line of mixed municipal waste is rarely above about
   110 MW of fuel heat input (JRC 2019 BREF Waste Incineration, Section 2.3.1: grate capacities up to 50 t/h
   and roughly 100-120 MW thermal per line). At least two lines keep the plant receiving waste during the
