@@ -275,3 +275,38 @@ def test_line_numbers_survive_blank_lines_and_quoted_newlines(tiny_sqlite_store:
     assert report.stored == 1
     found = {int(r.row): r.reason for r in tiny_sqlite_store.quarantine().itertuples()}
     assert found == {5: "bad_number", 6: "malformed_row"}
+
+
+#: What ``sample_data/<city>/readings_with_faults.csv`` demonstrates, line by line (the README shows it).
+SAMPLE_FAULTS = {
+    5: ("battery_v", "battery_out_of_range"),
+    6: ("temperature_c", "temperature_out_of_range"),
+    8: ("bin_id", "unknown_bin"),
+    9: ("ts", "bad_timestamp"),
+    10: ("ts", "future_timestamp"),
+    11: ("ts", "clock_backwards"),
+    12: ("fill_pct", "bad_number"),
+    13: ("fill_pct", "fill_out_of_range"),
+    14: ("distance_mm", "distance_out_of_range"),
+    15: ("fill_pct", "missing_field"),
+    16: ("(row)", "malformed_row"),
+    17: ("ts", "duplicate"),
+    19: ("ts", "clock_backwards"),
+}
+
+
+@pytest.mark.parametrize("city", ["baltimore", "santa_cruz"])
+def test_sample_file_with_faults(sqlite_store: Store, city: str) -> None:
+    """The sample city's faulty export: every good reading stored, every fault quarantined on its own line."""
+    from waste.load import load_sample_city
+    from waste.paths import sample_data_root
+
+    load_sample_city(sqlite_store, city)
+    now = pd.Timestamp("2026-11-21T00:00:00Z")  # the day after the file's readings
+    report = ingest_file(sqlite_store, sample_data_root() / city / "readings_with_faults.csv", now=now)
+    assert report.stored == 7
+    assert report.quarantined == 11
+    found = {int(r.row): (r.field, r.reason) for r in sqlite_store.quarantine().itertuples()}
+    assert found == SAMPLE_FAULTS
+    stored = sqlite_store.readings()
+    assert stored["battery_v"].isna().sum() == 1 and stored["temperature_c"].isna().sum() == 1
