@@ -19,22 +19,20 @@ whole city.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from routing.check import check
-from routing.decompose import DEFAULT_MAX_STOPS, STARTUP_S, Sector, _sector, merge, split
+from routing.decompose import DEFAULT_MAX_STOPS, Sector, _sector, merge, solve_sectors, split
 from routing.problem import Problem
 from routing.solution import Solution, Unserved
-from routing.solvers import ProgressCallback, Result, solve
+from routing.solvers import ProgressCallback, Result
+from routing.workers import solve_pool
 
 #: Share of the budget the sector phase gets; the rest improves across borders.
 SECTOR_SHARE = 0.7
@@ -42,20 +40,6 @@ SECTOR_SHARE = 0.7
 NEIGHBOURS = 2
 #: Shortest useful search of one pair (s); fewer pairs are improved when the budget is shorter.
 MIN_PAIR_S = 4.0
-
-
-@contextmanager
-def executor(workers: int, scheduler: str | None = None) -> Iterator[Executor]:
-    """Worker processes (spawned), or the workers of the Dask cluster at ``scheduler``."""
-    if scheduler is not None:
-        from distributed import Client
-
-        with Client(scheduler) as client:
-            yield client.get_executor()
-        return
-    # Spawned workers: forking a process that already runs solver threads can deadlock.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield pool
 
 
 @dataclass
@@ -244,25 +228,11 @@ def solve_city(
         Called with (phase name, elapsed s, result) after ``"sectors"`` and ``"borders"``, for reports.
     """
     started = time.perf_counter()
-    cores = workers or os.cpu_count() or 1
-    # The sectors already keep every core busy; a portfolio inside each would only share the same cores.
-    solver = "ortools" if solver == "portfolio" else solver
     sectors = split(problem, max_stops)
-    total = sum(s.problem.num_stops for s in sectors)
     sector_s = SECTOR_SHARE * time_limit_s if len(sectors) > 1 else time_limit_s
-    usable_s = max(sector_s - STARTUP_S, 0.5 * sector_s)
-    budgets = [
-        min(usable_s, usable_s * min(cores, len(sectors)) * s.problem.num_stops / max(total, 1)) for s in sectors
-    ]
-    results: list[Result | None] = [None] * len(sectors)
-    with executor(min(cores, len(sectors)), scheduler) as pool:
-        futures = {
-            pool.submit(solve, sectors[k].problem, solver=solver, time_limit_s=max(budgets[k], 1.0), seed=seed): k
-            for k in sorted(range(len(sectors)), key=lambda k: -budgets[k])  # the longest first
-        }
-        for future in as_completed(futures):
-            results[futures[future]] = future.result()
-        merged = merge(problem, sectors, [r for r in results if r is not None], time.perf_counter() - started)
+    with solve_pool(workers, len(sectors), scheduler) as (pool, slots):
+        results = solve_sectors(sectors, pool, slots, solver=solver, time_limit_s=sector_s, seed=seed)
+        merged = merge(problem, sectors, results, time.perf_counter() - started)
         merged = replace(merged, objective=merged.solution.cost())
         elapsed = time.perf_counter() - started
         if on_phase is not None:
@@ -273,7 +243,7 @@ def solve_city(
         improved = 0
         if len(sectors) > 1 and remaining >= MIN_PAIR_S:
             merged, improved = improve_borders(
-                problem, merged, sectors, pool, time_limit_s=remaining, workers=cores, seed=seed
+                problem, merged, sectors, pool, time_limit_s=remaining, workers=slots, seed=seed
             )
     elapsed = time.perf_counter() - started
     if on_phase is not None:

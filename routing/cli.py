@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -70,6 +71,11 @@ out_option = click.option(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the day as a VRPLIB instance file.",
 )
+@click.option(
+    "--scheduler",
+    metavar="ADDRESS",
+    help="Dask scheduler (tcp://host:8786): solve the sectors of a large day on its workers (needs the dask extra).",
+)
 @click.option("--progress/--no-progress", default=True, help="Show progress on a terminal.")
 @db_option
 def plan(
@@ -83,6 +89,7 @@ def plan(
     osrm_url: str | None,
     roads_dir: str | None,
     export_instance: Path | None,
+    scheduler: str | None,
     progress: bool,
     db_url: str | None,
 ) -> None:
@@ -96,7 +103,7 @@ def plan(
     ensure_city(store, city, out_console)
     settings = load_settings({"database_url": db_url, "osrm_url": osrm_url, "osrm_data": roads_dir})
     rule = SelectionRule(must_go_probability=must_go_probability, may_go_min_fill_pct=may_go_fill_pct)
-    options = _options(settings, plan_date, time_limit_s, rule, solver)
+    options = replace(_options(settings, plan_date, time_limit_s, rule, solver), scheduler=scheduler)
     daily = run_plan(store, city, options, out_console, progress=progress)
     _write(daily, store, out, export_instance, out_console)
 

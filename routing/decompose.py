@@ -10,7 +10,8 @@ streams. So:
    nearest, but no group is given more waste than its share of the fleet's payload allows (10 % slack). Bins are
    placed in order of *regret* (how much farther their second-best depot is), so that the bins that care most
    choose first.
-3. **Solve** each sector with the full model, in parallel worker processes (one per core). Each sector's budget
+3. **Solve** each sector with the full model, in parallel worker processes (one per core) or on the workers of
+   a Dask cluster (:mod:`routing.workers`). Each sector's budget
    is its share of ``cores x time limit`` by number of bins, capped at the time limit, so the whole finishes
    within about the time limit.
 4. **Merge** the sector routes into one solution of the whole problem; the caller checks it with the
@@ -22,10 +23,9 @@ contract collection by sector (Santa Cruz has a west and an east contract).
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -33,6 +33,7 @@ import numpy as np
 from routing.problem import Problem
 from routing.solution import Route, Solution, Unserved
 from routing.solvers import ProgressCallback, Result, solve
+from routing.workers import solve_pool
 
 #: Largest sector (stops). On the Santa Cruz sample day (2,983 bins, 60 s on 2 cores) sectors of 300 served
 #: 2,188 bins, of 200 2,046, of 600 about 1,400 and of 1,000 1,849; one whole model found no solution at all.
@@ -235,6 +236,39 @@ def merge(problem: Problem, sectors: list[Sector], results: list[Result], runtim
     )
 
 
+def solve_sectors(
+    sectors: list[Sector],
+    pool: Executor,
+    slots: int,
+    *,
+    solver: str,
+    time_limit_s: float,
+    seed: int = 0,
+    on_result: Callable[[Result], None] | None = None,
+) -> list[Result]:
+    """Solve every sector on ``pool`` within about ``time_limit_s`` of wall clock, the largest first.
+
+    Each sector's budget is its share of ``slots x time limit`` by number of stops, capped at the time limit;
+    a few seconds are set aside for starting the workers and building the models.
+    """
+    # The sectors already keep every slot busy; a portfolio inside each would only share the same cores.
+    solver = "ortools" if solver == "portfolio" else solver
+    total = max(sum(s.problem.num_stops for s in sectors), 1)
+    usable_s = max(time_limit_s - STARTUP_S, 0.5 * time_limit_s)
+    budgets = [min(usable_s, usable_s * slots * s.problem.num_stops / total) for s in sectors]
+    futures = {
+        pool.submit(solve, sectors[k].problem, solver=solver, time_limit_s=max(budgets[k], 1.0), seed=seed): k
+        for k in sorted(range(len(sectors)), key=lambda k: -budgets[k])  # the longest first
+    }
+    results: list[Result | None] = [None] * len(sectors)
+    for future in as_completed(futures):
+        result = future.result()
+        results[futures[future]] = result
+        if on_result is not None:
+            on_result(result)
+    return [r for r in results if r is not None]
+
+
 def solve_in_sectors(
     problem: Problem,
     *,
@@ -243,39 +277,31 @@ def solve_in_sectors(
     seed: int = 0,
     workers: int | None = None,
     max_stops: int = DEFAULT_MAX_STOPS,
+    scheduler: str | None = None,
     progress: ProgressCallback | None = None,
 ) -> Result:
-    """Split ``problem`` into sectors, solve them in parallel processes, and merge the routes.
+    """Split ``problem`` into sectors, solve them in parallel, and merge the routes.
 
     Parameters
     ----------
     workers
-        Worker processes (default: the machine's cores, at most one per sector).
+        Solves at once (default: the machine's cores, or the cluster's threads; at most one per sector).
+    scheduler
+        Address of a Dask scheduler to run the sector solves on instead of local worker processes.
     progress
         Called with (elapsed s, sum of the objectives of the sectors finished so far) as sectors finish.
     """
     started = time.perf_counter()
-    # The sectors already keep every core busy; a portfolio inside each would only share the same cores.
-    solver = "ortools" if solver == "portfolio" else solver
     sectors = split(problem, max_stops)
-    cores = workers or os.cpu_count() or 1
-    total = sum(s.problem.num_stops for s in sectors)
-    # Starting worker processes and building each sector's model take a few seconds of the wall-clock budget.
-    usable_s = max(time_limit_s - STARTUP_S, 0.5 * time_limit_s)
-    budgets = [min(usable_s, usable_s * min(cores, len(sectors)) * s.problem.num_stops / total) for s in sectors]
-    results: list[Result | None] = [None] * len(sectors)
-    done = 0.0
-    # Spawned workers: forking a process that already runs threads (OR-Tools, BLAS) can deadlock.
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(cores, len(sectors)), mp_context=context) as pool:
-        futures = {
-            pool.submit(solve, sectors[k].problem, solver=solver, time_limit_s=max(budgets[k], 1.0), seed=seed): k
-            for k in sorted(range(len(sectors)), key=lambda k: -budgets[k])  # the longest first
-        }
-        for future in as_completed(futures):
-            result = future.result()
-            results[futures[future]] = result
-            done += result.objective
-            if progress is not None:
-                progress(time.perf_counter() - started, done)
-    return merge(problem, sectors, [r for r in results if r is not None], time.perf_counter() - started)
+    done = [0.0]
+
+    def finished(result: Result) -> None:
+        done[0] += result.objective
+        if progress is not None:
+            progress(time.perf_counter() - started, done[0])
+
+    with solve_pool(workers, len(sectors), scheduler) as (pool, slots):
+        results = solve_sectors(
+            sectors, pool, slots, solver=solver, time_limit_s=time_limit_s, seed=seed, on_result=finished
+        )
+    return merge(problem, sectors, results, time.perf_counter() - started)

@@ -57,6 +57,9 @@ class PlanOptions:
     sector_stops
         A day with more bins than this is solved in sectors of at most this many, in parallel
         (:mod:`routing.decompose`).
+    scheduler
+        Address of a Dask scheduler: the sectors of a large day are solved on its workers instead of local
+        processes (a day small enough for one model is solved here).
     """
 
     date: str | None = None
@@ -68,6 +71,7 @@ class PlanOptions:
     osrm_data: Path | None = None
     cache_dir: Path = DEFAULT_CACHE_DIR
     sector_stops: int = DEFAULT_MAX_STOPS
+    scheduler: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +190,7 @@ def plan_day(
 
     clock = time.perf_counter()
     solver = solve_in_sectors if problem.num_stops > options.sector_stops else solve
-    extra = {"max_stops": options.sector_stops} if solver is solve_in_sectors else {}
+    extra = {"max_stops": options.sector_stops, "scheduler": options.scheduler} if solver is solve_in_sectors else {}
     result = solver(
         problem,
         solver=options.solver,

@@ -179,3 +179,21 @@ def test_plan_day_in_sectors(tiny_sqlite_store: Store, tmp_path: Path) -> None:
     assert "sectors" in plan.result.solver
     assert check(plan.problem, plan.result.solution) == []
     assert "B1" in {plan.problem.stops[i].id for i in plan.result.solution.served()}
+
+
+def test_plan_day_in_sectors_on_a_dask_cluster(tiny_sqlite_store: Store, tmp_path: Path) -> None:
+    """With a scheduler address the sectors are solved by the cluster's workers, and the plan passes the checker."""
+    distributed = pytest.importorskip("distributed", reason="dask[distributed] is not installed (the dask extra)")
+    _ingest(tiny_sqlite_store, _readings())
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+    ) as cluster:
+        options = PlanOptions(
+            time_limit_s=2, cache_dir=tmp_path / "cache", sector_stops=1, scheduler=cluster.scheduler_address
+        )
+        plan = plan_day(tiny_sqlite_store, "tiny", options)
+        solved_there = cluster.scheduler.task_prefixes.get("solve")
+        assert solved_there is not None
+        assert solved_there.state_counts["memory"] >= 1
+    assert "sectors" in plan.result.solver
+    assert check(plan.problem, plan.result.solution) == []

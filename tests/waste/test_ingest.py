@@ -309,4 +309,5 @@ def test_sample_file_with_faults(sqlite_store: Store, city: str) -> None:
     found = {int(r.row): (r.field, r.reason) for r in sqlite_store.quarantine().itertuples()}
     assert found == SAMPLE_FAULTS
     stored = sqlite_store.readings()
-    assert stored["battery_v"].isna().sum() == 1 and stored["temperature_c"].isna().sum() == 1
+    assert stored["battery_v"].isna().sum() == 1
+    assert stored["temperature_c"].isna().sum() == 1
