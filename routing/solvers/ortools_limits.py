@@ -1,6 +1,6 @@
 """Route rules of the OR-Tools model beyond loads and times: "every route ends with an unloading, then the depot".
 
-Kept apart from :mod:`routing.solvers.ortools` so that the model's core stays one readable file; the model calls
+Kept apart from :mod:`routing.solvers.ortools_model` so that the model's core stays one readable file; the model calls
 :func:`add_route_rules` once its dimensions exist.
 
 End with an unloading
@@ -52,7 +52,7 @@ from routing.solution import Solution
 if TYPE_CHECKING:
     from ortools.constraint_solver import pywrapcp
 
-    from routing.solvers.ortools import _Model
+    from routing.solvers.ortools_model import OrToolsModel
 
 #: Name of the dimension counting unloadings of trucks with daily limits.
 UNLOADINGS = "unloadings"
@@ -62,7 +62,7 @@ SPARE_UNLOADINGS = 1
 RESTORE_TRIES = 4
 
 
-def add_route_rules(model: _Model) -> None:
+def add_route_rules(model: OrToolsModel) -> None:
     """Add the route rules ``model``'s problem asks for (see the module docstring)."""
     _add_end_at_disposal(model)
     _add_unloading_cap(model)
@@ -80,7 +80,7 @@ def unloading_cap(vt: VehicleType) -> int | None:
     return max(1, math.ceil(max(loads) - 1e-9)) + SPARE_UNLOADINGS
 
 
-def _add_unloading_cap(model: _Model) -> None:
+def _add_unloading_cap(model: OrToolsModel) -> None:
     caps = [unloading_cap(model.problem.vehicle_types[t]) for t, _ in model.vehicles]
     if all(c is None for c in caps):
         return
@@ -91,14 +91,14 @@ def _add_unloading_cap(model: _Model) -> None:
     model.routing.AddDimensionWithVehicleCapacity(evaluator, 0, capacities, True, UNLOADINGS)
 
 
-def _needs_end_rule(model: _Model) -> bool:
+def _needs_end_rule(model: OrToolsModel) -> bool:
     p = model.problem
     if not any(p.vehicle_types[t].ends_at_disposal for t, _ in model.vehicles):
         return False
     return any(p.stops[i].weight_kg <= 0 and p.stops[i].volume_m3 <= 0 for i in model.stops)
 
 
-def _add_end_at_disposal(model: _Model) -> None:
+def _add_end_at_disposal(model: OrToolsModel) -> None:
     if not _needs_end_rule(model):
         return
     p, routing, manager = model.problem, model.routing, model.manager
@@ -108,12 +108,12 @@ def _add_end_at_disposal(model: _Model) -> None:
             routing.NextVar(manager.NodeToIndex(n)).RemoveValues(ends)
 
 
-def first_assignment(model: _Model, params: pywrapcp.RoutingSearchParameters) -> pywrapcp.Assignment | None:
+def first_assignment(model: OrToolsModel, params: pywrapcp.RoutingSearchParameters) -> pywrapcp.Assignment | None:
     """The first solution: constructed for days whose trucks end with an unloading, else by ``params``' strategy."""
     p = model.problem
     if any(p.vehicle_types[t].ends_at_disposal for t, _ in model.vehicles):
         from routing.solvers.construct import construct
-        from routing.solvers.ortools import KG_UNITS, M3_UNITS
+        from routing.solvers.ortools_model import KG_UNITS, M3_UNITS
 
         caps = {t: unloading_cap(vt) for t, vt in enumerate(p.vehicle_types)}
         ratios = {vt.compaction_ratio for vt in p.vehicle_types}
@@ -134,7 +134,7 @@ def first_assignment(model: _Model, params: pywrapcp.RoutingSearchParameters) ->
     return model.routing.SolveWithParameters(params)
 
 
-def _search_starts(model: _Model, assignment: pywrapcp.Assignment) -> bool:
+def _search_starts(model: OrToolsModel, assignment: pywrapcp.Assignment) -> bool:
     """Whether OR-Tools' local search can start from ``assignment`` (one solution, a second at most)."""
     from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -145,7 +145,7 @@ def _search_starts(model: _Model, assignment: pywrapcp.Assignment) -> bool:
     return any(model.routing.SolveFromAssignmentWithParameters(assignment, probe) is not None for _ in range(2))
 
 
-def _left_out(model: _Model, assignment: pywrapcp.Assignment) -> int:
+def _left_out(model: OrToolsModel, assignment: pywrapcp.Assignment) -> int:
     """Must-go stops ``assignment`` leaves out."""
     routing, manager, p = model.routing, model.manager, model.problem
     return sum(
@@ -157,13 +157,13 @@ def _left_out(model: _Model, assignment: pywrapcp.Assignment) -> int:
     )
 
 
-def _read_routes(model: _Model, solution: Solution) -> pywrapcp.Assignment | None:
+def _read_routes(model: OrToolsModel, solution: Solution) -> pywrapcp.Assignment | None:
     """``solution`` as an assignment of ``model`` (a disposal copy per unloading), or ``None`` if it does not fit."""
     routes = _routes_of(model, solution)
     return None if routes is None else model.routing.ReadAssignmentFromRoutes(routes, True)
 
 
-def _routes_of(model: _Model, solution: Solution) -> list[list[int]] | None:
+def _routes_of(model: OrToolsModel, solution: Solution) -> list[list[int]] | None:
     """Node sequences of ``solution``'s routes, one list per vehicle of ``model``, or ``None`` if they do not fit."""
     node_of_stop = {i: n for n, (kind, i) in enumerate(model.node_kind) if kind == "stop"}
     copies: dict[int, list[int]] = {}
@@ -188,7 +188,7 @@ def _routes_of(model: _Model, solution: Solution) -> list[list[int]] | None:
 
 
 def improve(
-    model: _Model, start: pywrapcp.Assignment, params: pywrapcp.RoutingSearchParameters
+    model: OrToolsModel, start: pywrapcp.Assignment, params: pywrapcp.RoutingSearchParameters
 ) -> pywrapcp.Assignment | None:
     """Local search from ``start`` (see the module docstring on restoring a start); ``None`` if it never starts."""
     import time

@@ -1,6 +1,6 @@
 """How the OR-Tools backend searches: named search settings, and warm starts from another solution.
 
-The OR-Tools model (:mod:`routing.solvers.ortools`) is fixed by the problem; how it is searched is not. This module
+The OR-Tools model (:mod:`routing.solvers.ortools_model`) is fixed by the problem; how it is searched is not. This module
 keeps the search choices apart from the model so that they can be measured one at a time (``benchmarks/
 route_quality.py``) and combined without touching the model:
 
