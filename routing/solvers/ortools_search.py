@@ -1,7 +1,7 @@
 """How the OR-Tools backend searches: named search settings, and warm starts from another solution.
 
-The OR-Tools model (:mod:`routing.solvers.ortools_model`) is fixed by the problem; how it is searched is not. This module
-keeps the search choices apart from the model so that they can be measured one at a time (``benchmarks/
+The OR-Tools model (:mod:`routing.solvers.ortools_model`) is fixed by the problem; how it is searched is not. This
+module keeps the search choices apart from the model so that they can be measured one at a time (``benchmarks/
 route_quality.py``) and combined without touching the model:
 
 - :class:`SearchOptions`: the first-solution strategy, the metaheuristic, the guided local search penalty factor,
