@@ -31,13 +31,13 @@ Naive times (without offset) are taken as UTC. A reading already in the store is
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from waste.readers import RawBatch
+from waste.text_values import parse_iso_utc, to_float
 
 #: How far in the future a reading's time may be (sensor clocks drift; network times are rounded).
 FUTURE_TOLERANCE = pd.Timedelta(minutes=10)
@@ -291,7 +291,7 @@ def _parse_times(values: pd.Series, verdicts: _Verdicts, now: pd.Timestamp) -> p
         is_number = np.fromiter((isinstance(v, int | float) for v in text), dtype=bool, count=len(text))
     as_text = present & ~is_number
     if as_text.any():
-        parsed[as_text] = _parse_iso(text[as_text])
+        parsed[as_text] = parse_iso_utc(text[as_text])
     # Text that is not ISO 8601 may still be Unix seconds ("1793500000"), as are JSON numbers.
     retry = (as_text & parsed.isna().to_numpy()) | (present & is_number)
     if retry.any():
@@ -316,45 +316,11 @@ def _parse_times(values: pd.Series, verdicts: _Verdicts, now: pd.Timestamp) -> p
     return parsed
 
 
-def _to_float(values: np.ndarray) -> np.ndarray:
-    """Numbers from text or JSON values, NaN where a value is not a number.
-
-    NumPy's own conversion is several times faster than pandas' and handles the clean case; only a batch holding
-    a bad value pays for the element-wise fallback.
-    """
-    try:
-        return values.astype(float)
-    except (ValueError, TypeError):
-        return pd.to_numeric(pd.Series(values), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-
-
-_ZONE_SUFFIX = re.compile(r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$")
-
-
-def _parse_iso(strings: np.ndarray) -> np.ndarray:
-    """Parse ISO 8601 text to UTC, naive times as UTC; NaT where it is not a time.
-
-    Times with a zone (``Z`` or an offset) and naive times are parsed apart: pandas 2 gives a naive time that
-    follows an offset time in the same array that offset, silently shifting it.
-    """
-    zoned = np.fromiter(
-        (isinstance(v, str) and (v.endswith("Z") or _ZONE_SUFFIX.search(v) is not None) for v in strings),
-        dtype=bool,
-        count=len(strings),
-    )
-    out = np.full(len(strings), np.datetime64("NaT", "ns"), dtype="datetime64[ns]")
-    for part in (zoned, ~zoned):
-        if part.any():
-            stamps = pd.to_datetime(strings[part], format="ISO8601", utc=True, errors="coerce")
-            out[part] = stamps.tz_localize(None).to_numpy(dtype="datetime64[ns]")
-    return pd.DatetimeIndex(out).tz_localize("UTC")
-
-
 def _parse_number(values: pd.Series, name: str, verdicts: _Verdicts) -> np.ndarray:
     present = _present(values)
     numbers = np.full(len(values), np.nan)
     if present.any():
-        numbers[present] = _to_float(values.to_numpy(dtype=object)[present])
+        numbers[present] = to_float(values.to_numpy(dtype=object)[present])
     bad = present & ~np.isfinite(numbers)
     verdicts.reject(bad, name, "bad_number", values, "not a number")
     numbers[bad] = np.nan
