@@ -27,9 +27,9 @@ from typing import Any
 
 import numpy as np
 
-from routing.check import check
-from routing.decompose import DEFAULT_MAX_STOPS, Sector, _sector, merge, solve_sectors, split
+from routing.decompose import DEFAULT_MAX_STOPS, Sector, merge, solve_sectors, split
 from routing.problem import Problem
+from routing.route_pairs import improve_routes, replace_routes, routes_problem
 from routing.solution import Solution, Unserved
 from routing.solvers import ProgressCallback, Result
 from routing.workers import solve_pool
@@ -87,38 +87,9 @@ def pair_problem(
     Returns the pair's problem, the current routes as a solution of it (the warm start), the pair's stops (indices
     into ``problem.stops``) and its vehicles in the pair problem's order (type, number in the whole).
     """
-    mine = set(pair.vehicles)
-    routes = [r for r in solution.routes if (r.vehicle_type, r.vehicle) in mine]
     served = {i for r in solution.routes for i in r.stops()}
-    free = [i for i in np.flatnonzero((owner == pair.a) | (owner == pair.b)) if int(i) not in served]
-    stops = np.array(sorted({i for r in routes for i in r.stops()} | {int(i) for i in free}), dtype=int)
-    types = sorted({t for t, _ in pair.vehicles})
-    numbers = {t: sorted(k for u, k in pair.vehicles if u == t) for t in types}
-    sub = _sector(problem, stops, np.array(types), [len(numbers[t]) for t in types]).problem
-    local_stop = {int(g): n for n, g in enumerate(stops)}
-    local_vehicle = {(t, k): (j, n) for j, t in enumerate(types) for n, k in enumerate(numbers[t])}
-    start = []
-    for r in routes:
-        j, n = local_vehicle[(r.vehicle_type, r.vehicle)]
-        visits = tuple(replace(v, index=local_stop[v.index]) if v.kind == "stop" else v for v in r.visits)
-        start.append(replace(r, vehicle_type=j, vehicle=n, visits=visits))
-    order = [(t, k) for t in types for k in numbers[t]]
-    return sub, Solution(sub, tuple(start)), stops, order
-
-
-def _key(problem: Problem, solution: Solution) -> tuple[int, int, float]:
-    """Rule violations, must-go stops left out, cost: lower is better."""
-    served = solution.served()
-    left = sum(1 for i, s in enumerate(problem.stops) if s.mandatory and i not in served)
-    return (len(check(problem, solution)), left, solution.cost())
-
-
-def _improve_pair(sub: Problem, start: Solution, time_limit_s: float, seed: int) -> Solution | None:
-    """A better solution of the pair problem from a warm start, or ``None`` when the search found none."""
-    from routing.solvers.ortools import solve as ortools_solve
-
-    result = ortools_solve(sub, time_limit_s=time_limit_s, seed=seed, initial=start)
-    return result.solution if _key(sub, result.solution) < _key(sub, start) else None
+    free = [int(i) for i in np.flatnonzero((owner == pair.a) | (owner == pair.b)) if int(i) not in served]
+    return routes_problem(problem, solution, pair.vehicles, free)
 
 
 def improve_borders(
@@ -154,11 +125,11 @@ def improve_borders(
         jobs: dict[Future[Any], tuple[np.ndarray, list[tuple[int, int]]]] = {}
         for pair in batch:
             sub, start, stops, order = pair_problem(problem, solution, sectors, owner, pair)
-            jobs[pool.submit(_improve_pair, sub, start, budget, seed)] = (stops, order)
+            jobs[pool.submit(improve_routes, sub, start, budget, seed)] = (stops, order)
         for future in as_completed(jobs):
             better = future.result()
             if better is not None:
-                solution = _replace_routes(problem, solution, better, *jobs[future])
+                solution = replace_routes(problem, solution, better, *jobs[future])
                 improved += 1
     served = solution.served()
     reasons = {u.stop: u for u in result.solution.unserved}
@@ -180,23 +151,6 @@ def _rounds(pairs: list[_Pair]) -> list[list[_Pair]]:
         else:
             rounds.append([pair])
     return rounds
-
-
-def _replace_routes(
-    problem: Problem, solution: Solution, better: Solution, stops: np.ndarray, order: list[tuple[int, int]]
-) -> Solution:
-    """``solution`` with the routes of the pair's vehicles replaced by ``better``'s (mapped back to the whole)."""
-    mine = set(order)
-    first_of_type: dict[int, int] = {}
-    for n, (t, _) in enumerate(order):
-        first_of_type.setdefault(t, n)
-    types = list(dict.fromkeys(t for t, _ in order))
-    kept = [r for r in solution.routes if (r.vehicle_type, r.vehicle) not in mine]
-    for r in better.routes:
-        t, k = order[first_of_type[types[r.vehicle_type]] + r.vehicle]
-        visits = tuple(replace(v, index=int(stops[v.index])) if v.kind == "stop" else v for v in r.visits)
-        kept.append(replace(r, vehicle_type=t, vehicle=k, visits=visits))
-    return Solution(problem, tuple(kept), solution.unserved)
 
 
 def solve_city(

@@ -4,10 +4,13 @@ First, parallel cheapest insertion: it inserts stops and unloadings together (an
 adds stops one at a time cannot place the first stop of an empty truck, which needs an unloading after it). It tends
 to park spare disposal copies on idle trucks, so the unloadings of an empty truck are removed from its solution
 (always feasible: loads are unchanged and times only get earlier). Second, guided local search from there until the
-time limit; the best solution found is returned. Local-search neighbourhoods are left whole: copies of a site are at
-zero distance from each other, so restricting operators to each node's nearest neighbours starves them of useful
-moves (measured: no improvement at all on 1,500 stops). The search is deterministic; ``seed`` is accepted for the
-common interface and recorded only.
+time limit; the best solution found is returned. On problems of :data:`ROUTE_PAIRS_MIN_STOPS` stops or more, the
+second phase keeps :data:`WHOLE_MODEL_SHARE` of the time, and the rest goes to a third: pairs of neighbouring
+routes improved as small models (:mod:`routing.route_pairs`), in an order drawn from ``seed``.
+
+Local-search neighbourhoods are left whole: copies of a site are at zero distance from each other, so restricting
+operators to each node's nearest neighbours starves them of useful moves (measured: no improvement at all on 1,500
+stops). The whole model's search is deterministic.
 """
 
 from __future__ import annotations
@@ -20,11 +23,18 @@ from ortools.constraint_solver import pywrapcp
 
 from routing.problem import Problem
 from routing.reasons import unservable_reason
+from routing.route_pairs import PAIR_S, improve_route_pairs
 from routing.solution import Solution, Unserved
 from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result
 from routing.solvers.ortools_limits import first_assignment, improve
 from routing.solvers.ortools_model import COST_SCALE, OrToolsModel
 from routing.solvers.ortools_search import DEFAULT_SEARCH, SearchOptions, warm_start_routes
+
+#: From this many stops the whole model's local search is slow, and pairs of routes take most of the search
+#: budget (:mod:`routing.route_pairs`); smaller problems, such as the sectors of a daily plan, are searched whole.
+ROUTE_PAIRS_MIN_STOPS = 500
+#: Share of the search budget the whole model's local search keeps on those problems.
+WHOLE_MODEL_SHARE = 0.3
 
 
 def solve(
@@ -46,7 +56,7 @@ def solve(
     time_limit_s
         Wall-time budget including model building (s); the best solution found by then is returned.
     seed
-        Recorded only: the OR-Tools search is deterministic.
+        Order in which pairs of routes are improved on large problems; the whole model's search is deterministic.
     progress
         Called with (elapsed s, objective in currency) at each improving solution.
     disposal_copies
@@ -86,11 +96,16 @@ def solve(
         first.solution_limit = 1
         assignment = first_assignment(model, first)
         model.first_solution_cut_short = time.perf_counter() - t0 >= 0.98 * time_limit_s
+    by_pairs = False
     if assignment is not None:
         # Phase 2: drop unloadings of an empty truck (insertion parks spare copies), then guided local search.
         cleaned = routing.ReadAssignmentFromRoutes(model.routes_without_idle_unloading(assignment), True)
         start = cleaned if cleaned is not None else assignment
+        used = sum(routing.IsVehicleUsed(start, v) for v in range(routing.vehicles()))
+        by_pairs = problem.num_stops >= ROUTE_PAIRS_MIN_STOPS and initial is None and used > 1
         remaining = time_limit_s - (time.perf_counter() - t0)
+        if by_pairs:
+            remaining *= WHOLE_MODEL_SHARE
         if remaining > 0.05:
             second = _params(model, remaining)
             search.second_phase(second)
@@ -101,11 +116,26 @@ def solve(
     status = _STATUS.get(routing.status(), str(routing.status()))
     if assignment is None:
         solution = Solution(problem, (), tuple(model.unserved_all()))
-        objective = math.inf
-    else:
-        solution = model.extract(assignment)
-        objective = assignment.ObjectiveValue() / COST_SCALE
-    return Result(solution, objective, f"ortools {ORTOOLS_VERSION}", time.perf_counter() - t0, status)
+        return Result(solution, math.inf, f"ortools {ORTOOLS_VERSION}", time.perf_counter() - t0, status)
+    solution = model.extract(assignment)
+    objective = assignment.ObjectiveValue() / COST_SCALE
+    label = f"ortools {ORTOOLS_VERSION}"
+    remaining = time_limit_s - (time.perf_counter() - t0)
+    if by_pairs and remaining >= PAIR_S:
+        # Phase 3 on large problems: pairs of neighbouring routes, each a small model (routing.route_pairs).
+        before, left = solution.cost(), len(solution.unserved)
+
+        def pair_progress(elapsed: float, cost: float) -> None:
+            if progress is not None:
+                progress(time.perf_counter() - t0, objective + cost - before)
+
+        solution, kept = improve_route_pairs(
+            problem, solution, time_limit_s=remaining, seed=seed, progress=pair_progress
+        )
+        served_more = left - len(solution.unserved)
+        objective += solution.cost() - before - served_more * model.must_penalty / COST_SCALE
+        label += f", {kept} route pairs improved"
+    return Result(solution, objective, label, time.perf_counter() - t0, status)
 
 
 def _must_go(problem: Problem) -> list[int]:
