@@ -26,7 +26,7 @@ import numpy as np
 from routing.check import check
 from routing.decompose import _sector
 from routing.problem import Problem
-from routing.solution import Solution
+from routing.solution import Solution, Unserved
 
 #: Search time per pair of routes (s): short searches over many pairs beat long ones over few.
 PAIR_S = 2.0
@@ -52,7 +52,8 @@ def routes_problem(
     vehicles = list(vehicles)
     mine = set(vehicles)
     routes = [r for r in solution.routes if (r.vehicle_type, r.vehicle) in mine]
-    stops = np.array(sorted({i for r in routes for i in r.stops()} | {int(i) for i in free}), dtype=int)
+    free = {int(i) for i in free}
+    stops = np.array(sorted({i for r in routes for i in r.stops()} | free), dtype=int)
     types = sorted({t for t, _ in vehicles})
     numbers = {t: sorted(k for u, k in vehicles if u == t) for t in types}
     sub = _sector(problem, stops, np.array(types), [len(numbers[t]) for t in types]).problem
@@ -64,7 +65,15 @@ def routes_problem(
         visits = tuple(replace(v, index=local_stop[v.index]) if v.kind == "stop" else v for v in r.visits)
         start.append(replace(r, vehicle_type=j, vehicle=n, visits=visits))
     order = [(t, k) for t in types for k in numbers[t]]
-    return sub, Solution(sub, tuple(start)), stops, order
+    # the free must-go stops are reported unserved in the warm start, with their reason: a start that did not say
+    # so would break a rule, and any answer that serves fewer of them would then look better
+    reasons = {u.stop: u for u in solution.unserved}
+    unserved = tuple(
+        replace(reasons.get(g, Unserved(g, "time_limit")), stop=n)
+        for n, g in enumerate(stops.tolist())
+        if g in free and problem.stops[g].mandatory
+    )
+    return sub, Solution(sub, tuple(start), unserved), stops, order
 
 
 def improve_routes(sub: Problem, start: Solution, time_limit_s: float, seed: int) -> Solution | None:
@@ -89,7 +98,11 @@ def replace_routes(
         t, k = order[first_of_type[types[r.vehicle_type]] + r.vehicle]
         visits = tuple(replace(v, index=int(stops[v.index])) if v.kind == "stop" else v for v in r.visits)
         kept.append(replace(r, vehicle_type=t, vehicle=k, visits=visits))
-    return Solution(problem, tuple(kept), solution.unserved)
+    # must-go stops the small problem left out, and the whole's others still left out
+    left = {int(stops[u.stop]): replace(u, stop=int(stops[u.stop])) for u in better.unserved}
+    mine_stops = set(stops.tolist())
+    others = tuple(u for u in solution.unserved if u.stop not in mine_stops)
+    return Solution(problem, tuple(kept), others + tuple(left.values()))
 
 
 def nearest_route(problem: Problem, route_of: np.ndarray, among: np.ndarray) -> np.ndarray:
@@ -176,9 +189,6 @@ def improve_route_pairs(
             if better is None:
                 continue
             solution = replace_routes(problem, solution, better, stops, order)
-            # the stops it now serves are no longer unserved
-            served = solution.served()
-            solution = replace(solution, unserved=tuple(u for u in solution.unserved if u.stop not in served))
             kept += 1
             found += 1
             if progress is not None:

@@ -68,3 +68,19 @@ def test_left_out_must_go_stop_is_picked_up() -> None:
     assert check(day, better) == []
     assert 11 in better.served()
     assert better.unserved == ()
+
+
+def test_warm_start_reports_the_free_stops_unserved() -> None:
+    """The small problem's warm start lists its free must-go stops as unserved, so it keeps every rule."""
+    from routing.route_pairs import routes_problem, solution_key
+
+    day = _day()
+    start = Solution(
+        day,
+        (_timed(day, 0, 0, [0, 1, 2, 3, 4, 5]), _timed(day, 0, 1, [6, 7, 8, 9])),
+        (Unserved(10, "time_limit"), Unserved(11, "fleet")),
+    )
+    sub, warm, stops, _ = routes_problem(day, start, [(0, 0), (0, 1)], [10, 11])
+    assert check(sub, warm) == []
+    assert solution_key(sub, warm)[:2] == (0, 2)
+    assert {int(stops[u.stop]): u.reason for u in warm.unserved} == {10: "time_limit", 11: "fleet"}
