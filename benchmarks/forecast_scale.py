@@ -64,15 +64,17 @@ def synthetic(n_bins: int, days: int, seed: int = 0) -> tuple[np.ndarray, np.nda
     return code, t, x, rng.integers(0, N_GROUPS, n_bins)
 
 
-def clean_panel(code: np.ndarray, t: np.ndarray, x: np.ndarray, group: np.ndarray) -> Panel:
+def clean_panel(
+    code: np.ndarray, t: np.ndarray, x: np.ndarray, group: np.ndarray, workers: int | None = None
+) -> Panel:
     """Clean the readings and pack the clean ones into a panel."""
     n_bins = group.size
-    res = clean_arrays(code, t, x, np.zeros(n_bins, dtype=bool))
+    res = clean_arrays(code, t, x, np.zeros(n_bins, dtype=bool), workers=workers)
     # drop the flagged readings in place: no second copy of the panel
     c, t, x, cycle = compact(res.flag == 0, code, t, x, res.cycle)
     return Panel(
         bin_ids=np.char.add("B", np.arange(n_bins).astype(str)),
-        indptr=np.searchsorted(c, np.arange(n_bins + 1)).astype(np.int64),
+        indptr=np.searchsorted(c, np.arange(n_bins + 1, dtype=c.dtype)).astype(np.int64),  # same dtype: no copy of c
         code=c,
         t=t,
         x=x,

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from waste.errors import InputError
+from waste.forecasting.parallel import bin_chunks, map_chunks
 from waste.forecasting.timebase import to_hours
 
 #: Bin columns whose values define groups of similar bins, in order of preference.
@@ -146,21 +147,38 @@ class Panel:
             best_d = np.where(better, d, best_d)
         return np.where(best_d <= tol_h, best, -1)
 
-    def median_step_h(self, recent: int = RECENT_STEPS) -> np.ndarray:
+    def median_step_h(self, recent: int = RECENT_STEPS, *, workers: int | None = None) -> np.ndarray:
         """Per bin: median time between consecutive readings (hours; NaN with fewer than two readings).
 
         Over the bin's last ``recent`` steps only: the sampling step a sensor has now (what silence and the
         calibration stride are judged by), at a cost that does not grow with the length of the history. Steps
-        under a minute (bursts, or a log's before/after pair of one collection) do not count.
+        under a minute (bursts, or a log's before/after pair of one collection) do not count. Chunks of bins run
+        on ``workers`` threads (see :mod:`waste.forecasting.parallel`): a sort of each chunk's steps stays in the
+        CPU caches where one of every bin's would not.
         """
-        n_per = np.diff(self.indptr)
-        take = np.minimum(n_per, recent + 1)
-        total = int(take.sum())
+        take = np.minimum(np.diff(self.indptr), recent + 1)
         out = np.full(self.n_bins, np.nan)
+
+        def part(bins: tuple[int, int]) -> None:
+            b0, b1 = bins
+            out[b0:b1] = self._median_step(b0, b1, take[b0:b1])  # chunks write disjoint slices
+
+        map_chunks(part, bin_chunks(np.r_[0, np.cumsum(take)], 1 << 16), workers)
+        return out
+
+    def _median_step(self, b0: int, b1: int, take: np.ndarray) -> np.ndarray:
+        """:meth:`median_step_h` of bins ``b0:b1`` over their last ``take`` readings."""
+        n_bins = b1 - b0
+        total = int(take.sum())
+        out = np.full(n_bins, np.nan)
         if total == 0:
             return out
-        bin_of = np.repeat(np.arange(self.n_bins), take)
-        idx = np.arange(total) - np.repeat(np.cumsum(take) - take, take) + np.repeat(self.indptr[1:] - take, take)
+        bin_of = np.repeat(np.arange(n_bins), take)
+        idx = (
+            np.arange(total)
+            - np.repeat(np.cumsum(take) - take, take)
+            + np.repeat(self.indptr[b0 + 1 : b1 + 1] - take, take)
+        )
         t = self.t[idx]
         same = (bin_of[1:] == bin_of[:-1]) & (np.diff(t) >= 1.0 / 60.0)
         dt = np.diff(t)[same]
@@ -168,7 +186,7 @@ class Panel:
         if dt.size:
             order = np.lexsort((dt, c))
             dt, c = dt[order], c[order]
-            counts = np.bincount(c, minlength=self.n_bins)
+            counts = np.bincount(c, minlength=n_bins)
             starts = np.r_[0, np.cumsum(counts)[:-1]]
             has = counts > 0
             out[has] = dt[starts[has] + (counts[has] - 1) // 2]
