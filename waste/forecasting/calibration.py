@@ -68,6 +68,8 @@ def _type7(sorted_cells: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> 
 
 def _cell_quantiles(packed: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
     """Quantiles and counts per key of errors packed as ``key * _N_CELLS + cell`` (see :func:`grouped_quantiles`)."""
+    if n_keys * _N_CELLS < 2**31:  # a chunk's keys: half the bytes to sort
+        packed = packed.astype(np.int32)
     packed = np.sort(packed)
     counts = np.bincount(packed // _N_CELLS, minlength=n_keys)
     out = np.full((n_keys, LEVELS.size), np.nan)

@@ -95,30 +95,43 @@ class Panel:
         same either way.
         """
         code = np.asarray(code, dtype=np.int64)
-        target = np.asarray(target, dtype=np.float64)
-        lo, hi = self.indptr[code], self.indptr[code + 1]
-        n = self.t.size
-        if guess is None or n == 0:
-            todo = np.arange(code.size)
-            pos = lo.copy()
+        return self._insertion(self.indptr[code], self.indptr[code + 1], np.asarray(target, dtype=np.float64), guess)[0]
+
+    def _insertion(
+        self, lo: np.ndarray, hi: np.ndarray, target: np.ndarray, guess: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`insertion` in slices ``lo:hi``: ``(index, time before it, time at it)``, times where in the panel.
+
+        The times of the readings either side of the answer come along (any value where there is no such reading
+        in the slice): what :meth:`nearest` compares, already read when checking a guess.
+        """
+        t, n = self.t, self.t.size
+        if n == 0:
+            return lo.copy(), np.zeros(lo.shape), np.zeros(lo.shape)
+        if guess is None:
+            todo, pos = np.arange(lo.size), lo.copy()
+            t_prev, t_next = np.empty(lo.shape), np.empty(lo.shape)
         else:
-            g = np.clip(guess, lo, hi)
-            right = ((g == lo) | (self.t[np.clip(g - 1, 0, n - 1)] < target)) & (
-                (g == hi) | (self.t[np.minimum(g, n - 1)] >= target)
-            )
-            pos = g
+            pos = np.clip(guess, lo, hi)
+            t_prev = t[np.clip(pos - 1, 0, n - 1)]
+            t_next = t[np.minimum(pos, n - 1)]
+            right = ((pos == lo) | (t_prev < target)) & ((pos == hi) | (t_next >= target))
             todo = np.flatnonzero(~right)
+        if todo.size == 0:
+            return pos, t_prev, t_next
         a, b, tt = lo[todo], hi[todo], target[todo]
-        while todo.size:
+        while True:
             active = a < b
             if not active.any():
                 break
             mid = (a + b) // 2
-            below = active & (self.t[np.minimum(mid, max(n - 1, 0))] < tt)
+            below = active & (t[np.minimum(mid, n - 1)] < tt)
             a = np.where(below, mid + 1, a)
             b = np.where(active & ~below, mid, b)
         pos[todo] = a
-        return pos
+        t_prev[todo] = t[np.clip(a - 1, 0, n - 1)]
+        t_next[todo] = t[np.minimum(a, n - 1)]
+        return pos, t_prev, t_next
 
     def nearest(
         self,
@@ -130,22 +143,20 @@ class Panel:
     ) -> np.ndarray:
         """Index of the reading of bin ``code`` nearest ``target`` (hours) within ``tol_h``, or -1.
 
-        ``guess`` is a likely index of the first reading at or after ``target`` (see :meth:`insertion`).
+        ``guess`` is a likely index of the first reading at or after ``target`` (see :meth:`insertion`). Of two
+        readings equally near, the earlier.
         """
         code = np.asarray(code, dtype=np.int64)
         target = np.asarray(target, dtype=np.float64)
-        pos = self.insertion(code, target, guess)
         lo, hi = self.indptr[code], self.indptr[code + 1]
-        best = np.full(target.shape, -1, dtype=np.int64)
-        best_d = np.full(target.shape, np.inf)
-        for cand in (pos - 1, pos):
-            ok = (cand >= lo) & (cand < hi)
-            c = np.where(ok, cand, 0)
-            d = np.where(ok, np.abs(self.t[np.minimum(c, max(self.t.size - 1, 0))] - target), np.inf)
-            better = d < best_d
-            best = np.where(better, c, best)
-            best_d = np.where(better, d, best_d)
-        return np.where(best_d <= tol_h, best, -1)
+        pos, t_prev, t_next = self._insertion(lo, hi, target, guess)
+        d_prev = np.where(pos > lo, np.abs(t_prev - target), np.inf)
+        d_next = np.where(pos < hi, np.abs(t_next - target), np.inf)
+        later = d_next < d_prev
+        best_d = np.where(later, d_next, d_prev)
+        found = best_d <= tol_h
+        found &= best_d < np.inf  # no reading in the slice: none, even with an infinite tolerance
+        return np.where(found, np.where(later, pos, pos - 1), -1)
 
     def median_step_h(self, recent: int = RECENT_STEPS, *, workers: int | None = None) -> np.ndarray:
         """Per bin: median time between consecutive readings (hours; NaN with fewer than two readings).
