@@ -135,7 +135,7 @@ class FillModel:
         """Second half of :meth:`fit`: calibrate the intervals with all bins' error histogram; returns the model."""
         local = self._calibration
         del self._calibration
-        self.errors_ = finish_calibration(self.panel_, local, histogram_quantiles(histogram))
+        self.errors_ = finish_calibration(self.panel_, local, histogram_quantiles(histogram), workers=self.workers)
         return self
 
     def fit(self, panel: Panel) -> FillModel:

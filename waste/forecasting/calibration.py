@@ -267,7 +267,9 @@ def _shrink(q_own: np.ndarray, n_own: np.ndarray, q_prior: np.ndarray, k: float)
     return np.where(np.isnan(q_own), q_prior, w * np.nan_to_num(q_own) + (1 - w) * q_prior)
 
 
-def finish_calibration(panel: Panel, local: LocalCalibration, q_all: np.ndarray, *, shrink: float = 30.0) -> np.ndarray:
+def finish_calibration(
+    panel: Panel, local: LocalCalibration, q_all: np.ndarray, *, shrink: float = 30.0, workers: int | None = None
+) -> np.ndarray:
     """Error quantiles per bin and horizon, ``(n_bins, n_horizons, n_levels)``, from :func:`calibrate_local`.
 
     Parameters
@@ -282,6 +284,8 @@ def finish_calibration(panel: Panel, local: LocalCalibration, q_all: np.ndarray,
     shrink
         Pseudo-count of errors: a bin with ``shrink`` errors at a horizon weighs its own quantiles and its group's
         equally.
+    workers
+        Threads for the per-bin part (chunks of bins); the result does not depend on it.
     """
     n_b, n_h = panel.n_bins, CALIBRATION_HORIZONS_H.size
     q_bin, n_bin = local.q_bin.reshape(n_b, n_h, -1), local.n_bin.reshape(n_b, n_h)
@@ -293,12 +297,19 @@ def finish_calibration(panel: Panel, local: LocalCalibration, q_all: np.ndarray,
     q_grp, n_grp = q_grp.reshape(-1, n_h, LEVELS.size), n_grp.reshape(-1, n_h)
     q_all = _fill_horizons(q_all)
     q_grp = _fill_horizons(_shrink(q_grp, n_grp, q_all[None], shrink))
-    n_eff = n_bin * local.weight[:, None]
-    q = _shrink(q_bin, n_eff, q_grp[panel.group], shrink) if n_b else q_bin
     # sensor resolution floor, then intervals that never narrow with the horizon
     floor = 0.5 * np.sqrt(1.0 + CALIBRATION_HORIZONS_H / 24.0)[:, None] * _Z[None, :]
-    lower = LEVELS < 0.5
-    q = np.where(lower, np.minimum(q, floor), np.where(LEVELS > 0.5, np.maximum(q, floor), q))
-    q[..., lower] = np.minimum.accumulate(q[..., lower], axis=1)
-    q[..., LEVELS > 0.5] = np.maximum.accumulate(q[..., LEVELS > 0.5], axis=1)
-    return np.sort(q, axis=-1)
+    lower, upper = LEVELS < 0.5, LEVELS > 0.5
+    out = np.empty((n_b, n_h, LEVELS.size))
+
+    def part(bins: tuple[int, int]) -> None:
+        rows = slice(*bins)
+        n_eff = n_bin[rows] * local.weight[rows, None]
+        q = _shrink(q_bin[rows], n_eff, q_grp[panel.group[rows]], shrink)
+        q = np.where(lower, np.minimum(q, floor), np.where(upper, np.maximum(q, floor), q))
+        q[..., lower] = np.minimum.accumulate(q[..., lower], axis=1)
+        q[..., upper] = np.maximum.accumulate(q[..., upper], axis=1)
+        out[rows] = np.sort(q, axis=-1)  # chunks write disjoint rows
+
+    map_chunks(part, bin_chunks(np.arange(n_b + 1), 1 << 12), workers)
+    return out
