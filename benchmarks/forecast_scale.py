@@ -35,7 +35,7 @@ import pandas as pd
 
 from waste.forecasting.base import FillModel
 from waste.forecasting.baselines import LastValue
-from waste.forecasting.cleaning import clean_arrays, compact
+from waste.forecasting.cleaning import clean_compact
 from waste.forecasting.fillrate import FillRateModel
 from waste.forecasting.panel import Panel
 
@@ -64,14 +64,11 @@ def synthetic(n_bins: int, days: int, seed: int = 0) -> tuple[np.ndarray, np.nda
     return code, t, x, rng.integers(0, N_GROUPS, n_bins)
 
 
-def clean_panel(
-    code: np.ndarray, t: np.ndarray, x: np.ndarray, group: np.ndarray, workers: int | None = None
-) -> Panel:
+def clean_panel(code: np.ndarray, t: np.ndarray, x: np.ndarray, group: np.ndarray, workers: int | None = None) -> Panel:
     """Clean the readings and pack the clean ones into a panel."""
     n_bins = group.size
-    res = clean_arrays(code, t, x, np.zeros(n_bins, dtype=bool), workers=workers)
-    # drop the flagged readings in place: no second copy of the panel
-    c, t, x, cycle = compact(res.flag == 0, code, t, x, res.cycle)
+    # drop the flagged readings in place as each chunk is cleaned: no second copy of the panel
+    c, t, x, cycle = clean_compact(code, t, x, np.zeros(n_bins, dtype=bool), workers=workers)
     return Panel(
         bin_ids=np.char.add("B", np.arange(n_bins).astype(str)),
         indptr=np.searchsorted(c, np.arange(n_bins + 1, dtype=c.dtype)).astype(np.int64),  # same dtype: no copy of c

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from waste.forecasting.parallel import map_chunks
+from waste.forecasting.parallel import iter_chunks, map_chunks
 
 #: Values of the ``flag`` column of :attr:`waste.collections.CleanResult.readings` (``flag`` codes index it).
 FLAGS: tuple[str, ...] = ("ok", "spike", "dip", "stuck")
@@ -223,9 +223,7 @@ def clean_arrays(
     n = codes.size
     if n <= chunk:
         return _clean_chunk(codes, t, x, compactor, config)
-    # chunk ends at bin boundaries: the first reading of a bin at or after each multiple of ``chunk``
-    cuts = [_next_bin_start(codes, m) for m in range(chunk, n, chunk)]  # a loop over chunks, not readings
-    bounds = np.unique(np.r_[0, cuts, n]).tolist()
+    bounds = _chunk_bounds(codes, chunk)
     flag = np.empty(n, dtype=np.int8)
     cycle = np.empty(n, dtype=np.int32)
 
@@ -235,7 +233,7 @@ def clean_arrays(
         flag[lo:hi], cycle[lo:hi] = res.flag, res.cycle  # chunks write disjoint slices
         return res.before + lo, res.after + lo, res.confirmed
 
-    parts = map_chunks(part, itertools.pairwise(bounds), workers)
+    parts = map_chunks(part, bounds, workers)
     return CleanArrays(
         flag=flag,
         cycle=cycle,
@@ -243,6 +241,53 @@ def clean_arrays(
         after=np.concatenate([p[1] for p in parts]),
         confirmed=np.concatenate([p[2] for p in parts]),
     )
+
+
+def clean_compact(
+    codes: np.ndarray,
+    t: np.ndarray,
+    x: np.ndarray,
+    compactor: np.ndarray,
+    config: CleaningConfig | None = None,
+    *,
+    chunk: int = 1 << 17,
+    workers: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`clean_arrays`, then :func:`compact` to the readings flagged ok, in one pass over the readings.
+
+    The ok readings are moved to the front of ``codes``, ``t`` and ``x`` in place. Chunks are cleaned on threads
+    while the calling thread moves each cleaned chunk, in order, to its place: what it writes never reaches past
+    the chunk, which has been read by then, and no per-reading flag array is built.
+
+    Returns
+    -------
+    tuple
+        Views ``(codes, t, x)`` of the kept readings and their fill ``cycle`` (int32): what a panel is made of.
+    """
+    cycle = np.empty(codes.size, dtype=np.int32)
+
+    def part(lo_hi: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = lo_hi
+        res = _clean_chunk(codes[lo:hi], t[lo:hi], x[lo:hi], compactor, config)
+        ok = np.flatnonzero(res.flag == 0)
+        return ok, res.cycle[ok]
+
+    bounds = _chunk_bounds(codes, chunk)
+    w = 0
+    for (lo, _), (ok, cyc) in zip(bounds, iter_chunks(part, bounds, workers), strict=True):
+        k = ok.size
+        for a in (codes, t, x):
+            a[w : w + k] = a[lo + ok]
+        cycle[w : w + k] = cyc
+        w += k
+    return codes[:w], t[:w], x[:w], cycle[:w]
+
+
+def _chunk_bounds(codes: np.ndarray, chunk: int) -> list[tuple[int, int]]:
+    """Ranges of readings of whole bins, about ``chunk`` each: cut at the first bin starting at or after a multiple."""
+    n = codes.size
+    cuts = [_next_bin_start(codes, m) for m in range(chunk, n, chunk)]  # a loop over chunks, not readings
+    return list(itertools.pairwise(np.unique(np.r_[0, cuts, n]).tolist()))
 
 
 def _next_bin_start(codes: np.ndarray, m: int) -> int:

@@ -12,8 +12,9 @@ The number of threads is a ``workers`` argument where a function takes one; ``No
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
 
 import numpy as np
@@ -52,12 +53,27 @@ def resolve_workers(workers: int | None) -> int:
 
 def map_chunks(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None) -> list[R]:
     """``[fn(item) for item in items]``, run on up to ``workers`` threads; results in the order of ``items``."""
+    return list(iter_chunks(fn, items, workers))
+
+
+def iter_chunks(fn: Callable[[T], R], items: Iterable[T], workers: int | None = None) -> Iterator[R]:
+    """``fn(item)`` for each of ``items`` on up to ``workers`` threads, yielded in order as they are done.
+
+    At most twice as many items as threads are in flight, so results the caller has not taken yet do not pile up.
+    """
     items = list(items)
     n = min(resolve_workers(workers), len(items))
     if n <= 1:
-        return [fn(item) for item in items]
+        yield from map(fn, items)
+        return
     with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(fn, items))
+        pending: deque[Future[R]] = deque(pool.submit(fn, item) for item in items[: 2 * n])
+        for item in items[2 * n :]:
+            done = pending.popleft().result()
+            pending.append(pool.submit(fn, item))
+            yield done
+        while pending:
+            yield pending.popleft().result()
 
 
 def bin_chunks(indptr: np.ndarray, size: int) -> list[tuple[int, int]]:
