@@ -269,15 +269,15 @@ def clean_compact(
     def part(lo_hi: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = lo_hi
         res = _clean_chunk(codes[lo:hi], t[lo:hi], x[lo:hi], compactor, config)
-        ok = np.flatnonzero(res.flag == 0)
+        ok = res.flag == 0
         return ok, res.cycle[ok]
 
     bounds = _chunk_bounds(codes, chunk)
     w = 0
     for (lo, _), (ok, cyc) in zip(bounds, iter_chunks(part, bounds, workers), strict=True):
-        k = ok.size
+        k = cyc.size
         for a in (codes, t, x):
-            a[w : w + k] = a[lo + ok]
+            a[w : w + k] = a[lo : lo + ok.size][ok]
         cycle[w : w + k] = cyc
         w += k
     return codes[:w], t[:w], x[:w], cycle[:w]
