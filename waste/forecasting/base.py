@@ -31,10 +31,13 @@ from waste.forecasting.calibration import (
     histogram_quantiles,
 )
 from waste.forecasting.panel import Panel
+from waste.forecasting.parallel import map_chunks
 
 __all__ = ["CALIBRATION_HORIZONS_H", "LEVELS", "FillModel", "interpolate_errors", "prob_at_least"]
 
 _MEDIAN = int(np.flatnonzero(LEVELS == 0.5)[0])
+#: Forecast pairs per chunk (threads, CPU caches) in :meth:`FillModel.forecast_at`.
+_FORECAST_CHUNK = 1 << 16
 
 
 def interpolate_errors(resid_q: np.ndarray, code: np.ndarray, horizon_h: np.ndarray) -> np.ndarray:
@@ -166,16 +169,35 @@ class FillModel:
         tuple
             ``(point (n,), quantiles (n, len(LEVELS)))`` of fill in %.
         """
-        panel = self._check_fitted()
+        self._check_fitted()
         origin = np.asarray(origin, dtype=np.int64)
         target_h = np.asarray(target_h, dtype=np.float64)
+        table = np.maximum.accumulate(self.errors_, axis=1) if monotone else self.errors_
+        n = origin.size
+        if origin.ndim != 1 or n <= _FORECAST_CHUNK:
+            return self._forecast_pairs(origin, target_h, table, monotone)
+        # every pair is forecast on its own: chunks of pairs on threads give the same numbers
+        target_h = np.broadcast_to(target_h, origin.shape)
+        parts = map_chunks(
+            lambda lo: self._forecast_pairs(
+                origin[lo : lo + _FORECAST_CHUNK], target_h[lo : lo + _FORECAST_CHUNK], table, monotone
+            ),
+            range(0, n, _FORECAST_CHUNK),
+            self.workers,
+        )
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _forecast_pairs(
+        self, origin: np.ndarray, target_h: np.ndarray, table: np.ndarray, monotone: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`forecast_at` with its error table (``errors_``, made monotone or not) at hand."""
+        panel = self.panel_
         point = np.clip(self._point(origin, target_h), 0.0, 100.0)
         horizon = target_h - panel.t[origin]
         if monotone:
-            table = np.maximum.accumulate(self.errors_, axis=1)
             errs = interpolate_errors(table, panel.code[origin], np.maximum(horizon, CALIBRATION_HORIZONS_H[0]))
         else:
-            errs = interpolate_errors(self.errors_, panel.code[origin], horizon)
+            errs = interpolate_errors(table, panel.code[origin], horizon)
         q = np.clip(point[:, None] + errs, 0.0, 100.0)
         return (q[:, _MEDIAN] if self.point_is_median else point), q
 

@@ -174,7 +174,7 @@ class LocalCalibration:
 
 
 def calibrate_local(
-    model: FillModel, panel: Panel, *, step_h: float = 7.0, chunk: int = 1 << 14, workers: int | None = None
+    model: FillModel, panel: Panel, *, step_h: float = 7.0, chunk: int = 1 << 15, workers: int | None = None
 ) -> LocalCalibration:
     """Errors of ``model`` forecasting its own training history, summarised per bin, group and horizon.
 
