@@ -125,7 +125,7 @@ class FillModel:
         Returns
         -------
         numpy.ndarray
-            The :func:`error_histogram` of the calibration errors per horizon, to be summed over partitions and
+            Counts of the calibration errors per horizon and 0.01-point cell, to be summed over partitions and
             passed to :meth:`fit_finish`.
         """
         self.panel_ = panel

@@ -67,7 +67,11 @@ def _type7(sorted_cells: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> 
 
 
 def _cell_quantiles(packed: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
-    """Quantiles and counts per key of errors packed as ``key * _N_CELLS + cell`` (see :func:`grouped_quantiles`)."""
+    """Quantiles at :data:`LEVELS` and counts per key (0..n_keys-1) of errors packed as ``key * _N_CELLS + cell``.
+
+    Key and cell in one integer: a single (SIMD) integer sort replaces a two-key ``lexsort`` that costs several
+    times more. Rows without errors are NaN.
+    """
     if n_keys * _N_CELLS < 2**31:  # a chunk's keys: half the bytes to sort
         packed = packed.astype(np.int32)
     packed = np.sort(packed)
@@ -80,28 +84,11 @@ def _cell_quantiles(packed: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.nda
     return out, counts
 
 
-def grouped_quantiles(key: np.ndarray, values: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
-    """Quantiles at :data:`LEVELS` of ``values`` (errors, points) within each ``key`` (0..n_keys-1), vectorised.
-
-    Values are rounded to :data:`ERROR_RESOLUTION_PCT` first: key and value then pack into one int64, and a
-    single (SIMD) integer sort replaces a two-key ``lexsort`` that costs several times more on 10^8 errors.
-
-    Returns
-    -------
-    tuple
-        ``(quantiles (n_keys, len(LEVELS)), counts (n_keys,))``; rows without values are NaN.
-    """
-    return _cell_quantiles(np.asarray(key, dtype=np.int64) * _N_CELLS + _cells(values), n_keys)
-
-
-def error_histogram(key: np.ndarray, values: np.ndarray, n_keys: int) -> np.ndarray:
-    """Counts of errors per key and cell of :data:`ERROR_RESOLUTION_PCT`: int64 ``(n_keys, cells)``, additive."""
-    flat = np.asarray(key, dtype=np.int64) * _N_CELLS + _cells(values)
-    return np.bincount(flat, minlength=n_keys * _N_CELLS).reshape(n_keys, _N_CELLS)
-
-
 def histogram_quantiles(hist: np.ndarray) -> np.ndarray:
-    """The quantiles of :func:`grouped_quantiles` from an :func:`error_histogram`: ``(n_keys, len(LEVELS))``."""
+    """The quantiles of :func:`_cell_quantiles` from counts per key and cell, int ``(n_keys, cells)``.
+
+    Exactly the same numbers as sorting the errors the histogram counts: what lets partitions add up histograms.
+    """
     counts = hist.sum(axis=1)
     out = np.full((hist.shape[0], LEVELS.size), np.nan)
     has = counts > 0
