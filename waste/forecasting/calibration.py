@@ -183,13 +183,13 @@ def calibrate_local(
 
     def part(bins: tuple[int, int]) -> np.ndarray | None:
         b0, b1 = bins
-        key, err = _chunk_errors(model, panel, origins[o_ptr[b0] : o_ptr[b1]], hops)
-        if key.size == 0:
+        code, hz, err = _chunk_errors(model, panel, origins[o_ptr[b0] : o_ptr[b1]], hops)
+        if code.size == 0:
             return None
         cells = _cells(err)
-        q, counts = _cell_quantiles((key - b0 * n_h) * _N_CELLS + cells, (b1 - b0) * n_h)
+        q, counts = _cell_quantiles(((code - b0) * n_h + hz) * _N_CELLS + cells, (b1 - b0) * n_h)
         q_bin[b0 * n_h : b1 * n_h], n_bin[b0 * n_h : b1 * n_h] = q, counts  # chunks write disjoint rows
-        packed = (panel.group[key // n_h] * n_h + key % n_h) * _N_CELLS + cells
+        packed = (panel.group[code] * n_h + hz) * _N_CELLS + cells
         if not dense:
             return packed
         with lock:  # integer counts: the order chunks are added in does not matter
@@ -209,28 +209,28 @@ def calibrate_local(
 
 
 def _chunk_errors(model: FillModel, panel: Panel, origins: np.ndarray, hops: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Calibration keys (``bin * n_horizons + horizon``) and errors of some origins (see :func:`calibrate_local`)."""
-    n_h = CALIBRATION_HORIZONS_H.size
-    code = panel.code[origins]
+    """Calibration errors of some origins: ``(bin, horizon index, error)`` each (see :func:`calibrate_local`)."""
+    code = panel.code[origins].astype(np.int64)
     t0 = panel.t[origins]
     cyc = panel.cycle[origins]
+    slices = panel.indptr[code], panel.indptr[code + 1]
     pre = model._origin_state(origins)
-    out_keys, errs = [], []
+    codes, hzs, errs = [], [], []
     for j, h in enumerate(CALIBRATION_HORIZONS_H):  # loop over horizons only
         tol = min(max(0.5, 0.25 * h), 12.0)
-        target = panel.nearest(code, t0 + h, tol, guess=origins + hops[j][code])
+        target = panel.nearest(code, t0 + h, tol, guess=origins + hops[j][code], slices=slices)
         ok = target > origins
         ok[ok] &= panel.cycle[target[ok]] == cyc[ok]
         o, tg = origins[ok], target[ok]
         if o.size == 0:
             continue
         state = None if pre is None else {k: v[ok] for k, v in pre.items()}
-        err = panel.x[tg] - model._point_at_readings(o, tg, state)
-        out_keys.append(code[ok].astype(np.int64) * n_h + j)
-        errs.append(err)
-    key = np.concatenate(out_keys) if out_keys else np.zeros(0, np.int64)
-    err = np.concatenate(errs) if errs else np.zeros(0)
-    return key, err
+        errs.append(panel.x[tg] - model._point_at_readings(o, tg, state))
+        codes.append(code[ok])
+        hzs.append(np.full(o.size, j))
+    if not errs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    return np.concatenate(codes), np.concatenate(hzs), np.concatenate(errs)
 
 
 def _fill_horizons(q: np.ndarray) -> np.ndarray:

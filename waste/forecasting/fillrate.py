@@ -249,11 +249,18 @@ class FillRateModel(FillModel):
         self.rate_ = self._rates(panel, s)
         hx, ht, dx, dt = self._cell_sums(s, panel.n_bins)
         hour_f, day_f = self._profile(panel, hx, ht), self._profile(panel, dx, dt)
-        # hour-of-week factor (Monday 00:00 UTC = cell 0), renormalised to mean 1, then hourly rate and its integral
-        week = _normalise(np.repeat(day_f, 24, axis=1) * np.tile(hour_f, (1, 7)))
-        hourly = self.rate_[:, None] * week
-        self.cum_ = np.concatenate([np.zeros((panel.n_bins, 1)), np.cumsum(hourly, axis=1)], axis=1)
-        self.hourly_ = hourly
+        # hour-of-week factor (Monday 00:00 UTC = cell 0), renormalised to mean 1, then hourly rate and its integral;
+        # bin by bin, so in chunks of bins on threads
+        self.hourly_ = np.empty((panel.n_bins, HOURS_PER_WEEK))
+        self.cum_ = np.zeros((panel.n_bins, HOURS_PER_WEEK + 1))
+
+        def week_part(bins: tuple[int, int]) -> None:
+            rows = slice(*bins)
+            week = _normalise(np.repeat(day_f[rows], 24, axis=1) * np.tile(hour_f[rows], (1, 7)))
+            self.hourly_[rows] = self.rate_[rows, None] * week
+            np.cumsum(self.hourly_[rows], axis=1, out=self.cum_[rows, 1:])
+
+        map_chunks(week_part, bin_chunks(np.arange(panel.n_bins + 1), 1 << 12), self.workers)
         self.hour_factor_, self.day_factor_ = hour_f, day_f
         #: index of the first reading of every fill cycle, sorted (a cycle's start is the last one <= a reading)
         self.cycle_starts_ = s["cycle_starts"]

@@ -140,15 +140,17 @@ class Panel:
         tol_h: np.ndarray | float,
         *,
         guess: np.ndarray | None = None,
+        slices: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         """Index of the reading of bin ``code`` nearest ``target`` (hours) within ``tol_h``, or -1.
 
         ``guess`` is a likely index of the first reading at or after ``target`` (see :meth:`insertion`). Of two
-        readings equally near, the earlier.
+        readings equally near, the earlier. ``slices`` is ``(indptr[code], indptr[code + 1])`` when the caller
+        has it (several targets per bin).
         """
         code = np.asarray(code, dtype=np.int64)
         target = np.asarray(target, dtype=np.float64)
-        lo, hi = self.indptr[code], self.indptr[code + 1]
+        lo, hi = (self.indptr[code], self.indptr[code + 1]) if slices is None else slices
         pos, t_prev, t_next = self._insertion(lo, hi, target, guess)
         d_prev = np.where(pos > lo, np.abs(t_prev - target), np.inf)
         d_next = np.where(pos < hi, np.abs(t_next - target), np.inf)
