@@ -220,7 +220,7 @@ def _chunk_errors(model: FillModel, panel: Panel, origins: np.ndarray, hops: np.
         tol = min(max(0.5, 0.25 * h), 12.0)
         target = panel.nearest(code, t0 + h, tol, guess=origins + hops[j][code], slices=slices)
         ok = target > origins
-        ok[ok] &= panel.cycle[target[ok]] == cyc[ok]
+        ok &= panel.cycle[np.maximum(target, 0)] == cyc
         o, tg = origins[ok], target[ok]
         if o.size == 0:
             continue

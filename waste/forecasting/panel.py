@@ -25,6 +25,7 @@ DEFAULT_GROUP_COLUMNS: tuple[str, ...] = ("stream", "area")
 DEFAULT_THRESHOLD_PCT = 100.0
 #: Steps (the most recent) over which :meth:`Panel.median_step_h` takes the median.
 RECENT_STEPS = 96
+_NEAR = 8  # readings either side of a wrong guess searched first (see Panel.insertion)
 _KEY_SPAN_H = 1e7  # > any time in hours since the epoch: bin * span + t is a strictly increasing search key
 
 
@@ -112,14 +113,19 @@ class Panel:
             todo, pos = np.arange(lo.size), lo.copy()
             t_prev, t_next = np.empty(lo.shape), np.empty(lo.shape)
         else:
-            pos = np.clip(guess, lo, hi)
-            t_prev = t[np.clip(pos - 1, 0, n - 1)]
+            pos = np.minimum(np.maximum(guess, lo), hi)  # lo <= pos <= hi <= n
+            t_prev = t[np.maximum(pos - 1, 0)]
             t_next = t[np.minimum(pos, n - 1)]
             right = ((pos == lo) | (t_prev < target)) & ((pos == hi) | (t_next >= target))
             todo = np.flatnonzero(~right)
         if todo.size == 0:
             return pos, t_prev, t_next
         a, b, tt = lo[todo], hi[todo], target[todo]
+        if guess is not None:  # a near miss (a reading dropped in between): search a few readings around the guess
+            g = pos[todo]
+            a2, b2 = np.maximum(g - _NEAR, a), np.minimum(g + _NEAR, b)
+            inside = ((a2 == a) | (t[np.maximum(a2 - 1, 0)] < tt)) & ((b2 == b) | (t[np.minimum(b2, n - 1)] >= tt))
+            a, b = np.where(inside, a2, a), np.where(inside, b2, b)
         while True:
             active = a < b
             if not active.any():
