@@ -4,20 +4,22 @@ Generates the readings with NumPy (a sawtooth per bin: its own rate, a day/night
 emptied at 85 %, 0.1 % spikes) straight into the flat arrays the forecaster works on, sorted by bin and time as
 the store returns them. Then times, in one process:
 
-* **clean**: spikes, dips, emptyings and stuck sensors (:func:`waste.forecasting.cleaning.clean_arrays`) and the
-  panel of clean readings;
+* **clean**: spikes, dips, emptyings and stuck sensors, the flagged readings dropped in place
+  (:func:`waste.forecasting.cleaning.clean_compact`), and the panel of clean readings;
 * **fit**: :class:`~waste.forecasting.fillrate.FillRateModel` (rates, profiles, pooling, interval calibration);
 * **forecast**: every bin's fill at +24 h with its interval, P(full by +24 h) and hours to full;
 
-against two baselines run in the same process: the same pipeline with the ``LastValue`` model (what any forecast
-costs: cleaning, calibration and the same forecasts), and the same run on a tenth of the bins (how it scales).
-Wall time and the process's CPU time are both reported: on a machine shared with other work the wall time
-also counts waiting for a core. Peak memory is the process's maximum resident set size. The DataFrame entry
-points (``forecast_bins``) add the conversion from the store's long table, which is not timed here.
+against baselines run in the same process: the same pipeline with the ``LastValue`` model (what any forecast
+costs: cleaning, calibration and the same forecasts), the same run on a tenth of the bins (how it scales) and on
+one thread (what the threads of :mod:`waste.forecasting.parallel` buy; the numbers are the same). Wall time and
+the process's CPU time are both reported, with the machine's load and the CPU time other work used meanwhile:
+on a machine shared with other work the wall time also counts waiting for a core. Peak memory is the process's maximum
+resident set size. The DataFrame entry points (``forecast_bins``) add the conversion from the store's long table,
+which is not timed here.
 
 Usage::
 
-    python benchmarks/forecast_scale.py [--bins 100000] [--days 60]
+    python benchmarks/forecast_scale.py [--bins 100000] [--days 60] [--workers N]
 
 Writes ``benchmarks/results/forecast_scale.{md,csv}``.
 """
@@ -25,6 +27,7 @@ Writes ``benchmarks/results/forecast_scale.{md,csv}``.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import time
 from collections.abc import Callable
@@ -35,9 +38,10 @@ import pandas as pd
 
 from waste.forecasting.base import FillModel
 from waste.forecasting.baselines import LastValue
-from waste.forecasting.cleaning import clean_arrays, compact
+from waste.forecasting.cleaning import clean_compact
 from waste.forecasting.fillrate import FillRateModel
 from waste.forecasting.panel import Panel
+from waste.forecasting.parallel import resolve_workers
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
@@ -64,15 +68,14 @@ def synthetic(n_bins: int, days: int, seed: int = 0) -> tuple[np.ndarray, np.nda
     return code, t, x, rng.integers(0, N_GROUPS, n_bins)
 
 
-def clean_panel(code: np.ndarray, t: np.ndarray, x: np.ndarray, group: np.ndarray) -> Panel:
+def clean_panel(code: np.ndarray, t: np.ndarray, x: np.ndarray, group: np.ndarray, workers: int | None = None) -> Panel:
     """Clean the readings and pack the clean ones into a panel."""
     n_bins = group.size
-    res = clean_arrays(code, t, x, np.zeros(n_bins, dtype=bool))
-    # drop the flagged readings in place: no second copy of the panel
-    c, t, x, cycle = compact(res.flag == 0, code, t, x, res.cycle)
+    # drop the flagged readings in place as each chunk is cleaned: no second copy of the panel
+    c, t, x, cycle = clean_compact(code, t, x, np.zeros(n_bins, dtype=bool), workers=workers)
     return Panel(
         bin_ids=np.char.add("B", np.arange(n_bins).astype(str)),
-        indptr=np.searchsorted(c, np.arange(n_bins + 1)).astype(np.int64),
+        indptr=np.searchsorted(c, np.arange(n_bins + 1, dtype=c.dtype)).astype(np.int64),  # same dtype: no copy of c
         code=c,
         t=t,
         x=x,
@@ -95,15 +98,20 @@ def forecast(model: FillModel, horizon_h: float = 24.0) -> np.ndarray:
     return np.column_stack([q, prob])
 
 
-def run(n_bins: int, days: int, factory: Callable[[], FillModel]) -> dict[str, float]:
+def run(n_bins: int, days: int, factory: Callable[[], FillModel], workers: int | None = None) -> dict[str, float]:
     code, t, x, group = synthetic(n_bins, days)
-    timings: dict[str, float] = {"bins": n_bins, "readings": code.size}
+    threads = resolve_workers(workers)
+    timings: dict[str, float] = {"bins": n_bins, "readings": code.size, "threads": threads}
+    timings["load_1min"] = os.getloadavg()[0]
+    busy = machine_busy_s()
     start, cpu = time.perf_counter(), time.process_time()
-    panel = clean_panel(code, t, x, group)
+    panel = clean_panel(code, t, x, group, threads)
     del code, t, x
     timings["clean_s"] = time.perf_counter() - start
     mark = time.perf_counter()
-    model = factory().fit(panel)
+    model = factory()
+    model.workers = threads
+    model = model.fit(panel)
     timings["fit_s"] = time.perf_counter() - mark
     mark = time.perf_counter()
     forecast(model)
@@ -111,21 +119,34 @@ def run(n_bins: int, days: int, factory: Callable[[], FillModel]) -> dict[str, f
     timings["total_s"] = time.perf_counter() - start
     # CPU time of the process: what the run costs when other work shares the machine's cores
     timings["cpu_s"] = time.process_time() - cpu
+    # what the rest of the machine used meanwhile (other processes, the hypervisor): cores this run did not get
+    timings["other_cpu_s"] = max(machine_busy_s() - busy - timings["cpu_s"], 0.0)
     return timings
+
+
+def machine_busy_s() -> float:
+    """CPU seconds every process on the machine has used since boot (Linux ``/proc/stat``; NaN elsewhere)."""
+    try:
+        ticks = [int(v) for v in Path("/proc/stat").read_text(encoding="ascii").split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return float("nan")
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # all but idle and waiting for I/O
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bins", type=int, default=100_000)
     parser.add_argument("--days", type=int, default=60)
+    parser.add_argument("--workers", type=int, default=None, help="threads (default: every core this process may use)")
     args = parser.parse_args()
     rows = []
-    for label, n, factory in (
-        ("FillRate, a tenth of the bins", args.bins // 10, FillRateModel),
-        ("LastValue (baseline)", args.bins, LastValue),
-        ("FillRate", args.bins, FillRateModel),
+    for label, n, factory, workers in (
+        ("FillRate, a tenth of the bins", args.bins // 10, FillRateModel, args.workers),
+        ("LastValue (baseline)", args.bins, LastValue, args.workers),
+        ("FillRate, one thread", args.bins, FillRateModel, 1),
+        ("FillRate", args.bins, FillRateModel, args.workers),
     ):
-        row = {"run": label, **run(n, args.days, factory)}
+        row = {"run": label, **run(n, args.days, factory, workers)}
         row["peak_rss_gb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
         print({k: round(v, 2) if isinstance(v, float) else v for k, v in row.items()}, flush=True)
         rows.append(row)
@@ -138,15 +159,19 @@ def main() -> None:
         "# Forecast at scale: clean + fit + forecast, one process",
         "",
         f"{args.bins:,} bins x {args.days * 24:,} hourly readings ({args.bins * args.days * 24 / 1e6:.0f} M), "
-        "`python benchmarks/forecast_scale.py`; peak RSS is cumulative over the runs (one process).",
+        f"`python benchmarks/forecast_scale.py`, {os.cpu_count()} cores; peak RSS is cumulative over the runs (one "
+        "process). Load: the 1-minute load average when the run starts (this benchmark's earlier runs included); "
+        "other CPU s: CPU time the rest of the machine used during the run (other processes, the hypervisor).",
         "",
-        "| run | bins | readings | clean s | fit s | forecast s | total s | CPU s | peak RSS GB | time / ours |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| run | bins | readings | threads | load | clean s | fit s | forecast s | total s | CPU s | other CPU s "
+        "| peak RSS GB | time / ours |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in table.itertuples(index=False):
         lines.append(
-            f"| {r.run} | {r.bins:,} | {r.readings:,} | {r.clean_s:.1f} | {r.fit_s:.1f} | {r.forecast_s:.1f} "
-            f"| {r.total_s:.1f} | {r.cpu_s:.1f} | {r.peak_rss_gb:.1f} | {r.ratio_to_ours:.2f} |"
+            f"| {r.run} | {r.bins:,} | {r.readings:,} | {r.threads} | {r.load_1min:.1f} | {r.clean_s:.1f} "
+            f"| {r.fit_s:.1f} | {r.forecast_s:.1f} | {r.total_s:.1f} | {r.cpu_s:.1f} | {r.other_cpu_s:.1f} "
+            f"| {r.peak_rss_gb:.1f} | {r.ratio_to_ours:.2f} |"
         )
     (RESULTS / "forecast_scale.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     print("\n".join(lines))

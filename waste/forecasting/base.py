@@ -5,255 +5,39 @@ the model, ``predict(horizons_h)`` returns a dict of ``(n_bins, n_horizons)`` ar
 ``"hi-80"``, ...) of fill in %. Underneath, ``forecast_at(origin, target)`` forecasts any number of (origin reading,
 target time) pairs at once: it is what the backtest and the time-to-threshold search call.
 
-Prediction intervals come from the model's own errors (:func:`calibration_errors`, :func:`finish_calibration`):
-after fitting, the model forecasts its
-training history from origins a few hours apart (at most :data:`MAX_CALIBRATION_ORIGINS` per bin, each error then
-counting for the hours between origins), at horizons of 1 h to one week, stopping at the next emptying (what
-happens after a collection is not a fill forecast). The errors' quantiles, per bin and horizon, are shrunk
-toward those of the bin's group and of all bins when a bin has few of them, widened so that they never narrow as
-the horizon grows, and given a small floor for sensor resolution. The forecast distribution at a horizon is the
-point forecast plus those quantiles (interpolated in log horizon), clipped to 0-100 %.
+Prediction intervals come from the model's own errors (:mod:`waste.forecasting.calibration`): after fitting, the
+model forecasts its training history at horizons of 1 h to one week, and the errors' quantiles per bin and
+horizon, shrunk toward those of the bin's group and of all bins, become its error table. The forecast
+distribution at a horizon is the point forecast plus those quantiles (interpolated in log horizon), clipped to
+0-100 %.
 
 Fitting in parts. ``fit`` is ``fit_local`` then ``fit_finish``. What a model borrows from other bins is either a
-per-group sum (:meth:`FillModel.pooled_stats`) or the all-bins error histogram (errors rounded to 0.01 points,
-:func:`error_histogram`); both add up exactly over partitions that hold whole groups of similar bins. So a fit
-split over workers (:mod:`waste.forecasting.partitioned`) that sums them before the second half returns the same
-numbers as one fit over every bin.
+per-group sum (:meth:`FillModel.pooled_stats`) or the all-bins error histogram (errors rounded to 0.01 points);
+both add up exactly over partitions that hold whole groups of similar bins. So a fit split over workers
+(:mod:`waste.forecasting.partitioned`) that sums them before the second half returns the same numbers as one fit
+over every bin. Within one process the chunks of bins run on ``workers`` threads (:mod:`waste.forecasting.parallel`).
 """
 
 from __future__ import annotations
 
-from statistics import NormalDist
-
 import numpy as np
 
+from waste.forecasting.calibration import (
+    CALIBRATION_HORIZONS_H,
+    LEVELS,
+    LocalCalibration,
+    calibrate_local,
+    finish_calibration,
+    histogram_quantiles,
+)
 from waste.forecasting.panel import Panel
+from waste.forecasting.parallel import map_chunks
 
-#: Probability levels of the stored forecast distribution (the 10/50/90 % quantiles are among them).
-LEVELS = np.array([0.02, 0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98])
-#: Horizons (hours) at which errors are measured; others are interpolated in log(1 + h).
-CALIBRATION_HORIZONS_H = np.array([1.0, 3.0, 6.0, 12.0, 24.0, 48.0, 72.0, 120.0, 168.0])
-_Z = np.array([NormalDist().inv_cdf(p) for p in LEVELS])
+__all__ = ["CALIBRATION_HORIZONS_H", "LEVELS", "FillModel", "interpolate_errors", "prob_at_least"]
+
 _MEDIAN = int(np.flatnonzero(LEVELS == 0.5)[0])
-
-
-#: Resolution (points of fill %) to which calibration errors are rounded: the all-bins error quantiles come from a
-#: histogram at this resolution, which partitions of a distributed run add up exactly (see :func:`error_histogram`).
-ERROR_RESOLUTION_PCT = 0.01
-_N_CELLS = round(200.0 / ERROR_RESOLUTION_PCT) + 1  # errors lie in [-100, 100] points
-
-
-def _cells(values: np.ndarray) -> np.ndarray:
-    """Errors (points) as histogram cells 0.._N_CELLS-1, int64."""
-    return np.clip(np.rint((values + 100.0) / ERROR_RESOLUTION_PCT), 0, _N_CELLS - 1).astype(np.int64)
-
-
-def _type7(sorted_cells: np.ndarray, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Linear-interpolation quantiles at :data:`LEVELS` of sorted cells in runs ``starts``/``counts`` (all > 0)."""
-    # positions relative to each run, so that a run's quantiles do not depend on where it sits in the array
-    rel = LEVELS[None, :] * (counts[:, None] - 1)
-    w = rel - np.floor(rel)
-    lo = starts[:, None] + np.floor(rel).astype(np.int64)
-    hi = np.minimum(lo + 1, starts[:, None] + counts[:, None] - 1)
-    v_lo = sorted_cells[lo] * ERROR_RESOLUTION_PCT - 100.0
-    v_hi = sorted_cells[hi] * ERROR_RESOLUTION_PCT - 100.0
-    return v_lo * (1 - w) + v_hi * w
-
-
-def grouped_quantiles(key: np.ndarray, values: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.ndarray]:
-    """Quantiles at :data:`LEVELS` of ``values`` (errors, points) within each ``key`` (0..n_keys-1), vectorised.
-
-    Values are rounded to :data:`ERROR_RESOLUTION_PCT` first: key and value then pack into one int64, and a
-    single (SIMD) integer sort replaces a two-key ``lexsort`` that costs several times more on 10^8 errors.
-
-    Returns
-    -------
-    tuple
-        ``(quantiles (n_keys, len(LEVELS)), counts (n_keys,))``; rows without values are NaN.
-    """
-    counts = np.bincount(key, minlength=n_keys)
-    out = np.full((n_keys, LEVELS.size), np.nan)
-    if values.size == 0:
-        return out, counts
-    packed = np.sort(np.asarray(key, dtype=np.int64) * _N_CELLS + _cells(values))
-    cells = packed % _N_CELLS
-    starts = np.r_[0, np.cumsum(counts)[:-1]]
-    has = counts > 0
-    out[has] = _type7(cells, starts[has], counts[has])
-    return out, counts
-
-
-def error_histogram(key: np.ndarray, values: np.ndarray, n_keys: int) -> np.ndarray:
-    """Counts of errors per key and cell of :data:`ERROR_RESOLUTION_PCT`: int64 ``(n_keys, cells)``, additive."""
-    flat = np.asarray(key, dtype=np.int64) * _N_CELLS + _cells(values)
-    return np.bincount(flat, minlength=n_keys * _N_CELLS).reshape(n_keys, _N_CELLS)
-
-
-def histogram_quantiles(hist: np.ndarray) -> np.ndarray:
-    """The quantiles of :func:`grouped_quantiles` from an :func:`error_histogram`: ``(n_keys, len(LEVELS))``."""
-    counts = hist.sum(axis=1)
-    out = np.full((hist.shape[0], LEVELS.size), np.nan)
-    has = counts > 0
-    if not has.any():
-        return out
-    cum = np.cumsum(hist[has], axis=1)  # rank r (0-based) of a key lies in the first cell with cum > r
-    n = counts[has]
-    pos = LEVELS[None, :] * (n[:, None] - 1)
-    lo = np.floor(pos).astype(np.int64)
-    hi = np.minimum(lo + 1, n[:, None] - 1)
-    c_lo = np.stack([np.searchsorted(c, r, side="right") for c, r in zip(cum, lo, strict=True)])
-    c_hi = np.stack([np.searchsorted(c, r, side="right") for c, r in zip(cum, hi, strict=True)])
-    w = pos - lo
-    out[has] = (c_lo * ERROR_RESOLUTION_PCT - 100.0) * (1 - w) + (c_hi * ERROR_RESOLUTION_PCT - 100.0) * w
-    return out
-
-
-def _fill_horizons(q: np.ndarray) -> np.ndarray:
-    """Fill horizons without errors (NaN rows along axis -2) from the nearest horizon that has them."""
-    out = q.copy()
-    n_h = out.shape[-2]
-    have = ~np.isnan(out[..., 0])
-    for j in range(n_h):  # loop over the handful of horizons, never over bins
-        missing = ~have[..., j]
-        if not missing.any():
-            continue
-        dist = np.where(have, np.abs(np.arange(n_h) - j) + (np.arange(n_h) < j) * 0.5, np.inf)
-        nearest = np.argmin(dist, axis=-1)
-        src = np.take_along_axis(out, nearest[..., None, None], axis=-2)[..., 0, :]
-        out[..., j, :] = np.where(missing[..., None], src, out[..., j, :])
-    return np.nan_to_num(out, nan=0.0)
-
-
-def _shrink(q_own: np.ndarray, n_own: np.ndarray, q_prior: np.ndarray, k: float) -> np.ndarray:
-    w = (n_own / (n_own + k))[..., None]
-    return np.where(np.isnan(q_own), q_prior, w * np.nan_to_num(q_own) + (1 - w) * q_prior)
-
-
-#: Most calibration origins per bin. A longer history gets its origins further apart, each counting for more in
-#: the shrinkage (see :func:`finish_calibration`): the cost stays bounded while a bin's weight stays the same.
-MAX_CALIBRATION_ORIGINS = 48
-
-
-def calibration_origins(
-    panel: Panel, step_h: float = 7.0, max_origins: int | None = None
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Origins of the calibration: ``(reading indices, each bin's median step in hours, its origin weight)``.
-
-    A bin's readings about ``step_h`` hours apart (at least one reading apart), thinned evenly to at most
-    ``max_origins`` (default :data:`MAX_CALIBRATION_ORIGINS`) over its history, always ending at its last
-    reading. Chosen per bin from its own readings only, so a partitioned fit picks the same origins. The weight is
-    the hours between a bin's origins over ``step_h`` (at least 1): errors from origins further apart are less
-    alike, so the shrinkage toward the group counts a bin's evidence in hours of history rather than in errors. A
-    thinned long history keeps the weight it would have had unthinned, and a sparse sensor (daily readings) is not
-    treated as if it had few errors only because it reports rarely.
-    """
-    max_origins = MAX_CALIBRATION_ORIGINS if max_origins is None else max_origins
-    step = np.nan_to_num(panel.median_step_h(), nan=step_h)
-    n_per = np.diff(panel.indptr)
-    stride = np.maximum(1, np.round(step_h / np.maximum(step, 1e-6))).astype(np.int64)
-    stride = np.maximum(stride, -(-n_per // max(max_origins, 1)))
-    count = np.where(n_per > 0, -(-n_per // stride), 0)
-    bin_of = np.repeat(np.arange(panel.n_bins), count)
-    k = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    # counted back from the bin's last reading: the newest behaviour is always among the origins
-    origins = panel.indptr[1:][bin_of] - 1 - k * stride[bin_of]
-    weight = np.maximum(1.0, stride * step / step_h)
-    return np.sort(origins), step, weight
-
-
-def calibration_errors(
-    model: FillModel, panel: Panel, *, step_h: float = 7.0, chunk: int = 1 << 16
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Errors of ``model`` forecasting its own training history.
-
-    Origins come from :func:`calibration_origins`; the target at each of :data:`CALIBRATION_HORIZONS_H` is the
-    reading nearest ``origin + h`` of the same fill cycle.
-
-    Returns
-    -------
-    tuple
-        ``(key = bin * n_horizons + horizon, error in points, weight of each bin's errors)``.
-    """
-    origins, step, weight = calibration_origins(panel, step_h)
-    keys, errs = [], []
-    for lo in range(0, origins.size, chunk):  # chunks of bins: their readings stay in the CPU caches
-        key, err = _chunk_errors(model, panel, origins[lo : lo + chunk], step)
-        keys.append(key)
-        errs.append(err)
-    key = np.concatenate(keys) if keys else np.zeros(0, np.int64)
-    err = np.concatenate(errs) if errs else np.zeros(0)
-    return key, err, weight
-
-
-def _chunk_errors(model: FillModel, panel: Panel, origins: np.ndarray, step: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Calibration keys and errors of some origins (see :func:`calibration_errors`)."""
-    n_h = CALIBRATION_HORIZONS_H.size
-    code = panel.code[origins]
-    t0 = panel.t[origins]
-    cyc = panel.cycle[origins]
-    pre = model._origin_state(origins)
-    out_keys, errs = [], []
-    for j, h in enumerate(CALIBRATION_HORIZONS_H):  # loop over horizons only
-        tol = min(max(0.5, 0.25 * h), 12.0)
-        guess = origins + np.round(h / np.maximum(step, 1e-6)).astype(np.int64)[code]
-        target = panel.nearest(code, t0 + h, tol, guess=guess)
-        ok = target > origins
-        ok[ok] &= panel.cycle[target[ok]] == cyc[ok]
-        o, tg = origins[ok], target[ok]
-        if o.size == 0:
-            continue
-        state = None if pre is None else {k: v[ok] for k, v in pre.items()}
-        err = panel.x[tg] - model._point_at_readings(o, tg, state)
-        out_keys.append(code[ok].astype(np.int64) * n_h + j)
-        errs.append(err)
-    key = np.concatenate(out_keys) if out_keys else np.zeros(0, np.int64)
-    err = np.concatenate(errs) if errs else np.zeros(0)
-    return key, err
-
-
-def finish_calibration(
-    panel: Panel,
-    key: np.ndarray,
-    err: np.ndarray,
-    q_all: np.ndarray,
-    *,
-    shrink: float = 30.0,
-    weight: np.ndarray | None = None,
-) -> np.ndarray:
-    """Error quantiles per bin and horizon, ``(n_bins, n_horizons, n_levels)``, from :func:`calibration_errors`.
-
-    Parameters
-    ----------
-    panel
-        The training panel.
-    key, err
-        Output of :func:`calibration_errors`.
-    q_all
-        Quantiles of the errors of all bins per horizon, ``(n_horizons, n_levels)`` (NaN rows: none); in a
-        partitioned fit they come from the sum of every partition's :func:`error_histogram`.
-    shrink
-        Pseudo-count of errors: a bin with ``shrink`` errors at a horizon weighs its own quantiles and its group's
-        equally.
-    weight
-        Per bin: how many errors each of its errors counts for (thinned origins; default 1).
-    """
-    n_b, n_h = panel.n_bins, CALIBRATION_HORIZONS_H.size
-    q_bin, n_bin = grouped_quantiles(key, err, n_b * n_h)
-    q_bin, n_bin = q_bin.reshape(n_b, n_h, -1), n_bin.reshape(n_b, n_h)
-    grp = panel.group[key // n_h] if key.size else key
-    q_grp, n_grp = grouped_quantiles(grp * n_h + key % n_h, err, max(panel.n_groups, 1) * n_h)
-    q_grp, n_grp = q_grp.reshape(-1, n_h, LEVELS.size), n_grp.reshape(-1, n_h)
-    q_all = _fill_horizons(q_all)
-    q_grp = _fill_horizons(_shrink(q_grp, n_grp, q_all[None], shrink))
-    n_eff = n_bin if weight is None else n_bin * weight[:, None]
-    q = _shrink(q_bin, n_eff, q_grp[panel.group], shrink) if n_b else q_bin
-    # sensor resolution floor, then intervals that never narrow with the horizon
-    floor = 0.5 * np.sqrt(1.0 + CALIBRATION_HORIZONS_H / 24.0)[:, None] * _Z[None, :]
-    lower = LEVELS < 0.5
-    q = np.where(lower, np.minimum(q, floor), np.where(LEVELS > 0.5, np.maximum(q, floor), q))
-    q[..., lower] = np.minimum.accumulate(q[..., lower], axis=1)
-    q[..., LEVELS > 0.5] = np.maximum.accumulate(q[..., LEVELS > 0.5], axis=1)
-    return np.sort(q, axis=-1)
+#: Forecast pairs per chunk (threads, CPU caches) in :meth:`FillModel.forecast_at`.
+_FORECAST_CHUNK = 1 << 16
 
 
 def interpolate_errors(resid_q: np.ndarray, code: np.ndarray, horizon_h: np.ndarray) -> np.ndarray:
@@ -289,6 +73,9 @@ class FillModel:
     """
 
     alias = "model"
+    #: Threads for fitting (chunks of whole bins); None: :func:`waste.forecasting.parallel.default_workers`. The
+    #: numbers do not depend on it.
+    workers: int | None = None
     #: True when the reported point forecast is the median of the calibrated distribution (else the raw point).
     point_is_median = False
 
@@ -338,21 +125,20 @@ class FillModel:
         Returns
         -------
         numpy.ndarray
-            The :func:`error_histogram` of the calibration errors per horizon, to be summed over partitions and
+            Counts of the calibration errors per horizon and 0.01-point cell, to be summed over partitions and
             passed to :meth:`fit_finish`.
         """
         self.panel_ = panel
         self.pooled_ = self.pooled_stats(panel) if pooled is None else pooled
         self._fit(panel)
-        key, err, weight = calibration_errors(self, panel)
-        self._calibration = (key, err, weight)
-        return error_histogram(key % CALIBRATION_HORIZONS_H.size, err, CALIBRATION_HORIZONS_H.size)
+        self._calibration: LocalCalibration = calibrate_local(self, panel, workers=self.workers)
+        return self._calibration.horizon_hist
 
     def fit_finish(self, histogram: np.ndarray) -> FillModel:
         """Second half of :meth:`fit`: calibrate the intervals with all bins' error histogram; returns the model."""
-        key, err, weight = self._calibration
+        local = self._calibration
         del self._calibration
-        self.errors_ = finish_calibration(self.panel_, key, err, histogram_quantiles(histogram), weight=weight)
+        self.errors_ = finish_calibration(self.panel_, local, histogram_quantiles(histogram), workers=self.workers)
         return self
 
     def fit(self, panel: Panel) -> FillModel:
@@ -383,16 +169,35 @@ class FillModel:
         tuple
             ``(point (n,), quantiles (n, len(LEVELS)))`` of fill in %.
         """
-        panel = self._check_fitted()
+        self._check_fitted()
         origin = np.asarray(origin, dtype=np.int64)
         target_h = np.asarray(target_h, dtype=np.float64)
+        table = np.maximum.accumulate(self.errors_, axis=1) if monotone else self.errors_
+        n = origin.size
+        if origin.ndim != 1 or n <= _FORECAST_CHUNK:
+            return self._forecast_pairs(origin, target_h, table, monotone)
+        # every pair is forecast on its own: chunks of pairs on threads give the same numbers
+        target_h = np.broadcast_to(target_h, origin.shape)
+        parts = map_chunks(
+            lambda lo: self._forecast_pairs(
+                origin[lo : lo + _FORECAST_CHUNK], target_h[lo : lo + _FORECAST_CHUNK], table, monotone
+            ),
+            range(0, n, _FORECAST_CHUNK),
+            self.workers,
+        )
+        return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+    def _forecast_pairs(
+        self, origin: np.ndarray, target_h: np.ndarray, table: np.ndarray, monotone: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`forecast_at` with its error table (``errors_``, made monotone or not) at hand."""
+        panel = self.panel_
         point = np.clip(self._point(origin, target_h), 0.0, 100.0)
         horizon = target_h - panel.t[origin]
         if monotone:
-            table = np.maximum.accumulate(self.errors_, axis=1)
             errs = interpolate_errors(table, panel.code[origin], np.maximum(horizon, CALIBRATION_HORIZONS_H[0]))
         else:
-            errs = interpolate_errors(self.errors_, panel.code[origin], horizon)
+            errs = interpolate_errors(table, panel.code[origin], horizon)
         q = np.clip(point[:, None] + errs, 0.0, 100.0)
         return (q[:, _MEDIAN] if self.point_is_median else point), q
 

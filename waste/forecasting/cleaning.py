@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from waste.forecasting.parallel import iter_chunks, map_chunks
+
 #: Values of the ``flag`` column of :attr:`waste.collections.CleanResult.readings` (``flag`` codes index it).
 FLAGS: tuple[str, ...] = ("ok", "spike", "dip", "stuck")
 
@@ -53,8 +55,8 @@ def _spike(
     )
 
 
-def _flag_spikes(codes: np.ndarray, t: np.ndarray, x: np.ndarray, keep: np.ndarray, cfg: CleaningConfig) -> None:
-    """Flag spikes and dips among the readings still marked ``keep`` (updated in place).
+def _flag_spikes(codes: np.ndarray, t: np.ndarray, x: np.ndarray, keep: np.ndarray, cfg: CleaningConfig) -> np.ndarray:
+    """Flag spikes and dips among the readings still marked ``keep`` (updated in place); returns their indices.
 
     Two rounds: the second sees the neighbours left once the first round's spikes are gone (a two-reading
     artefact). Only readings next to a removed one have new neighbours, so the second round tests just those: the
@@ -62,25 +64,30 @@ def _flag_spikes(codes: np.ndarray, t: np.ndarray, x: np.ndarray, keep: np.ndarr
     """
     if keep.all():  # the usual first call: neighbours are plain shifted views, no gathering
         if keep.size < 3:
-            return
+            return np.zeros(0, dtype=np.int64)
         # a spike is more than spike_pct from its previous neighbour: test only the few readings that are
         i = np.flatnonzero(np.abs(x[1:-1] - x[:-2]) > cfg.spike_pct) + 1
         ip, inx = i - 1, i + 1
         same = (codes[ip] == codes[i]) & (codes[inx] == codes[i])
-        keep[i[_spike(x[i], x[ip], x[inx], same, t[inx] - t[ip], cfg)]] = False
-        removed = np.flatnonzero(~keep)
-        if removed.size == 0:
-            return
-        idx = np.flatnonzero(keep)
-        pos = np.searchsorted(idx, removed)
-        cand = np.unique(np.r_[pos - 1, pos])
+        first = i[_spike(x[i], x[ip], x[inx], same, t[inx] - t[ip], cfg)]
+        if first.size == 0:
+            return first
+        keep[first] = False
+        # kept readings before each removed one (its kept neighbours have ranks kept_before - 1 and kept_before)
+        kept_before = first - np.arange(first.size)
+        cand = np.unique(np.r_[kept_before - 1, kept_before])
+        cand = cand[(cand >= 1) & (cand <= keep.size - first.size - 2)]
+        # the kept reading of rank r is reading r plus the removed ones before it: no index of every kept reading
+        i, ip, inx = (r + np.searchsorted(kept_before, r, side="right") for r in (cand, cand - 1, cand + 1))
     else:
+        first = np.zeros(0, dtype=np.int64)
         idx = np.flatnonzero(keep)
-        cand = np.arange(idx.size)
-    cand = cand[(cand >= 1) & (cand <= idx.size - 2)]
-    i, ip, inx = idx[cand], idx[cand - 1], idx[cand + 1]
+        cand = np.arange(1, idx.size - 1)
+        i, ip, inx = idx[cand], idx[cand - 1], idx[cand + 1]
     same = (codes[ip] == codes[i]) & (codes[inx] == codes[i])
-    keep[i[_spike(x[i], x[ip], x[inx], same, t[inx] - t[ip], cfg)]] = False
+    second = i[_spike(x[i], x[ip], x[inx], same, t[inx] - t[ip], cfg)]
+    keep[second] = False
+    return np.union1d(first, second)
 
 
 def _find_emptyings(
@@ -90,58 +97,70 @@ def _find_emptyings(
     keep: np.ndarray,
     compactor: np.ndarray,
     cfg: CleaningConfig,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Emptyings among kept readings: (index of last reading before, index of first after, dip mask to drop)."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+    """Emptyings among kept readings.
+
+    Returns
+    -------
+    tuple
+        Index of the last reading before each emptying, of the first after it, the indices of the dips to drop,
+        and ``(index, bin, fill)`` of the kept readings (what :func:`_flag_stuck` needs when no dip is dropped).
+    """
     idx = np.flatnonzero(keep)
-    c, tt, xx = codes[idx], t[idx], x[idx]
+    c, xx = codes[idx], x[idx]
     n = idx.size
-    same_prev = np.r_[False, c[1:] == c[:-1]]
     drop = np.zeros(n, dtype=bool)
-    drop[1:] = same_prev[1:] & (xx[:-1] - xx[1:] >= cfg.min_drop_pct)
+    np.equal(c[1:], c[:-1], out=drop[1:])
+    drop[1:] &= xx[:-1] - xx[1:] >= cfg.min_drop_pct
     # consecutive falling steps form one event: from the reading before the first to the reading after the last
-    start = drop & ~np.r_[False, drop[:-1]]
-    end = drop & ~np.r_[drop[1:], False]
-    first_after = np.flatnonzero(end)
-    last_before = np.flatnonzero(start) - 1
+    d = np.flatnonzero(drop)
+    new_run = np.r_[True, np.diff(d) > 1] if d.size else np.zeros(0, dtype=bool)
+    first_after = d[np.r_[new_run[1:], True]] if d.size else d
+    last_before = d[new_run] - 1
     before, after = xx[last_before], xx[first_after]
     fall = before - after
     # a fall that comes back within the next readings is a dip, not an emptying
     reverted = np.zeros(first_after.size, dtype=bool)
+    t_after = t[idx[first_after]]
     for k in range(1, cfg.confirm_readings + 1):
         j = first_after + k
         ok = j < n
         jj = np.where(ok, j, 0)
-        ok &= (c[jj] == c[first_after]) & (tt[jj] - tt[first_after] <= cfg.confirm_h)
+        ok &= (c[jj] == c[first_after]) & (t[idx[jj]] - t_after <= cfg.confirm_h)
         reverted |= ok & (xx[jj] >= before - fall / 2.0)
     pressed = compactor[c[first_after]] & (after > cfg.compactor_after_pct)
     # a partial emptying leaves at most half of what was there; smaller falls at high levels are settling or noise
     pressed |= (after > cfg.full_after_pct) & (after > cfg.partial_max_ratio * before)
-    dip_mask = np.zeros(idx.size, dtype=bool)
-    if reverted.any():
-        # flag every reading of the reverted fall (from the first low one to the event's end) as a dip
-        marks = np.zeros(n + 1, dtype=int)
-        np.add.at(marks, last_before[reverted] + 1, 1)
-        np.add.at(marks, first_after[reverted] + 1, -1)
-        dip_mask = np.cumsum(marks[:-1]) > 0
+    # every reading of a reverted fall (from the first low one to the event's end) is a dip
+    dips = idx[d[reverted[np.cumsum(new_run) - 1]]] if reverted.any() else np.zeros(0, dtype=np.int64)
     real = ~reverted & ~pressed
-    dips = np.zeros(codes.size, dtype=bool)
-    dips[idx[dip_mask]] = True
-    return idx[last_before[real]], idx[first_after[real]], dips
+    return idx[last_before[real]], idx[first_after[real]], dips, (idx, c, xx)
 
 
-def _flag_stuck(codes: np.ndarray, t: np.ndarray, x: np.ndarray, keep: np.ndarray, cfg: CleaningConfig) -> None:
-    """Flag the repeats of a value held for ``stuck_h`` hours or more (in place on ``keep``).
+def _flag_stuck(
+    codes: np.ndarray,
+    t: np.ndarray,
+    x: np.ndarray,
+    keep: np.ndarray,
+    cfg: CleaningConfig,
+    kept: tuple[np.ndarray, ...] | None = None,
+) -> np.ndarray:
+    """Flag the repeats of a value held for ``stuck_h`` hours or more (in place on ``keep``); returns their indices.
 
     Only pairs of neighbouring kept readings with equal values can belong to a stuck run, and a noisy sensor has
-    few: runs are found among those pairs, without a pass that numbers every reading's run.
+    few: runs are found among those pairs, without a pass that numbers every reading's run. ``kept`` is
+    ``(index, bin, fill)`` of the readings marked ``keep`` when the caller has it.
     """
-    idx = np.flatnonzero(keep)
+    idx, c, xx = kept if kept is not None else (np.flatnonzero(keep), None, None)
+    none = np.zeros(0, dtype=np.int64)
     if idx.size < 2:
-        return
-    c, xx = codes[idx], x[idx]
-    pair = np.flatnonzero((c[1:] == c[:-1]) & (xx[1:] == xx[:-1]))  # pair k: kept readings k and k + 1
+        return none
+    if c is None:
+        c, xx = codes[idx], x[idx]
+    pair = np.flatnonzero(xx[1:] == xx[:-1])  # pair k: kept readings k and k + 1
+    pair = pair[c[pair + 1] == c[pair]]
     if pair.size == 0:
-        return
+        return none
     # consecutive pairs form one run of equal readings: from pair[first] to pair[last] + 1
     brk = np.flatnonzero(np.diff(pair) > 1)
     first = pair[np.r_[0, brk + 1]]
@@ -150,11 +169,12 @@ def _flag_stuck(codes: np.ndarray, t: np.ndarray, x: np.ndarray, keep: np.ndarra
     duration = t[idx[last]] - t[idx[first]]
     stuck = (length >= cfg.stuck_min_readings) & (duration >= cfg.stuck_h)
     if not stuck.any():
-        return
+        return none
     # every reading of a stuck run but its first
     f, n = first[stuck] + 1, length[stuck] - 1
     pos = np.repeat(f - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
     keep[idx[pos]] = False
+    return idx[pos]
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,7 +208,8 @@ def clean_arrays(
     compactor: np.ndarray,
     config: CleaningConfig | None = None,
     *,
-    chunk: int = 1 << 20,
+    chunk: int = 1 << 17,
+    workers: int | None = None,
 ) -> CleanArrays:
     """The cleaning and emptying detection of :func:`clean_readings` on bare arrays, for large panels.
 
@@ -206,7 +227,11 @@ def clean_arrays(
         Thresholds.
     chunk
         Readings cleaned at a time (whole bins; a longer bin is one chunk). Every rule looks at one bin only, so
-        the answer does not depend on it; chunks keep the temporaries in the CPU caches and the memory bounded.
+        the answer does not depend on it; chunks keep the temporaries in the CPU caches and the memory bounded
+        (a chunk of 10^5 readings cleans faster than one of 10^6, whose temporaries spill to main memory).
+    workers
+        Threads cleaning chunks side by side (default: see :mod:`waste.forecasting.parallel`); the answer does
+        not depend on it.
 
     Notes
     -----
@@ -216,55 +241,126 @@ def clean_arrays(
     n = codes.size
     if n <= chunk:
         return _clean_chunk(codes, t, x, compactor, config)
-    # chunk ends at bin boundaries: the first reading of a bin at or after each multiple of ``chunk``
-    bin_start = np.flatnonzero(codes[1:] != codes[:-1]) + 1
-    cuts = np.unique(bin_start[np.minimum(np.searchsorted(bin_start, np.arange(chunk, n, chunk)), bin_start.size - 1)])
-    bounds = np.r_[0, cuts[(cuts > 0) & (cuts < n)], n]
+    bounds = _chunk_bounds(codes, chunk)
     flag = np.empty(n, dtype=np.int8)
     cycle = np.empty(n, dtype=np.int32)
-    before, after, confirmed = [], [], []
-    for lo, hi in itertools.pairwise(bounds.tolist()):  # a loop over chunks of many bins
-        part = _clean_chunk(codes[lo:hi], t[lo:hi], x[lo:hi], compactor, config)
-        flag[lo:hi], cycle[lo:hi] = part.flag, part.cycle
-        before.append(part.before + lo)
-        after.append(part.after + lo)
-        confirmed.append(part.confirmed)
+
+    def part(lo_hi: tuple[int, int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        lo, hi = lo_hi
+        res = _clean_chunk(codes[lo:hi], t[lo:hi], x[lo:hi], compactor, config)
+        flag[lo:hi], cycle[lo:hi] = res.flag, res.cycle  # chunks write disjoint slices
+        return res.before + lo, res.after + lo, res.confirmed
+
+    parts = map_chunks(part, bounds, workers)
     return CleanArrays(
         flag=flag,
         cycle=cycle,
-        before=np.concatenate(before),
-        after=np.concatenate(after),
-        confirmed=np.concatenate(confirmed),
+        before=np.concatenate([p[0] for p in parts]),
+        after=np.concatenate([p[1] for p in parts]),
+        confirmed=np.concatenate([p[2] for p in parts]),
     )
+
+
+def clean_compact(
+    codes: np.ndarray,
+    t: np.ndarray,
+    x: np.ndarray,
+    compactor: np.ndarray,
+    config: CleaningConfig | None = None,
+    *,
+    chunk: int = 1 << 17,
+    workers: int | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`clean_arrays`, then :func:`compact` to the readings flagged ok, in one pass over the readings.
+
+    The ok readings are moved to the front of ``codes``, ``t`` and ``x`` in place. Chunks are cleaned on threads
+    while the calling thread moves each cleaned chunk, in order, to its place: what it writes never reaches past
+    the chunk, which has been read by then, and no per-reading flag array is built.
+
+    Returns
+    -------
+    tuple
+        Views ``(codes, t, x)`` of the kept readings and their fill ``cycle`` (int32): what a panel is made of.
+    """
+    cycle = np.empty(codes.size, dtype=np.int32)
+
+    def part(lo_hi: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = lo_hi
+        res = _clean_chunk(codes[lo:hi], t[lo:hi], x[lo:hi], compactor, config)
+        ok = res.flag == 0
+        return ok, res.cycle[ok]
+
+    bounds = _chunk_bounds(codes, chunk)
+    w = 0
+    for (lo, _), (ok, cyc) in zip(bounds, iter_chunks(part, bounds, workers), strict=True):
+        k = cyc.size
+        for a in (codes, t, x):
+            a[w : w + k] = a[lo : lo + ok.size][ok]
+        cycle[w : w + k] = cyc
+        w += k
+    return codes[:w], t[:w], x[:w], cycle[:w]
+
+
+def _chunk_bounds(codes: np.ndarray, chunk: int) -> list[tuple[int, int]]:
+    """Ranges of readings of whole bins, about ``chunk`` each: cut at the first bin starting at or after a multiple."""
+    n = codes.size
+    cuts = [_next_bin_start(codes, m) for m in range(chunk, n, chunk)]  # a loop over chunks, not readings
+    return list(itertools.pairwise(np.unique(np.array([0, *cuts, n], dtype=np.int64)).tolist()))
+
+
+def _next_bin_start(codes: np.ndarray, m: int) -> int:
+    """Index of the first reading at or after ``m`` whose bin differs from the one before it (``codes.size`` if none).
+
+    Looks at a window after ``m`` that doubles until a change of bin shows: a few hundred readings for a usual
+    bin, never a pass over the whole panel.
+    """
+    n = codes.size
+    w = 512
+    while m < n:
+        seg = codes[m - 1 : m + w]
+        change = np.flatnonzero(seg[1:] != seg[:-1])
+        if change.size:
+            return m + int(change[0])
+        m += w
+        w *= 2
+    return n
 
 
 def _clean_chunk(
     codes: np.ndarray, t: np.ndarray, x: np.ndarray, compactor: np.ndarray, config: CleaningConfig | None = None
 ) -> CleanArrays:
-    """:func:`clean_arrays` on readings of whole bins, all at once."""
+    """:func:`clean_arrays` on readings of whole bins, all at once.
+
+    The flagged readings are few: each rule returns their indices, and only the flags and the cycles are built
+    reading by reading.
+    """
     cfg = config or CleaningConfig()
     n = codes.size
     keep = np.ones(n, dtype=bool)
-    _flag_spikes(codes, t, x, keep, cfg)
-    spikes = ~keep
-    before, after, dips = _find_emptyings(codes, t, x, keep, compactor, cfg)
-    keep &= ~dips
-    _flag_stuck(codes, t, x, keep, cfg)
-    flag = np.zeros(n, dtype=np.int8)
-    flag[~keep] = FLAGS.index("stuck")
+    spikes = _flag_spikes(codes, t, x, keep, cfg)
+    before, after, dips, kept = _find_emptyings(codes, t, x, keep, compactor, cfg)
+    if dips.size:
+        keep[dips] = False
+    stuck = _flag_stuck(codes, t, x, keep, cfg, None if dips.size else kept)
+    flag = np.zeros(n, dtype=np.int8)  # the three sets are disjoint: each rule sees only the readings left
+    flag[stuck] = FLAGS.index("stuck")
     flag[dips] = FLAGS.index("dip")
     flag[spikes] = FLAGS.index("spike")
-    # cycle = emptyings of the bin so far: +1 from each first-reading-after-a-fall on
-    step = np.zeros(n, dtype=np.int32)
-    step[after] = 1
-    total = np.cumsum(step, dtype=np.int32)
-    first_of_bin = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1] if n else np.zeros(0, np.int64)
-    offset = np.repeat(total[first_of_bin] - step[first_of_bin], np.diff(np.r_[first_of_bin, n]))
+    if n == 0:
+        return CleanArrays(flag, np.zeros(0, np.int32), before, after, np.zeros(0, dtype=bool))
+    first_of_bin = np.r_[0, np.flatnonzero(codes[1:] != codes[:-1]) + 1]
+    # cycle = emptyings of the bin so far: constant between marks (bin starts and first readings after a fall)
+    marks = np.r_[first_of_bin, after]
+    order = np.argsort(marks, kind="stable")
+    is_after = order >= first_of_bin.size
+    so_far = np.cumsum(is_after)
+    since_start = so_far - so_far[~is_after][np.cumsum(~is_after) - 1]
+    cycle = np.repeat(since_start.astype(np.int32), np.diff(np.r_[marks[order], n]))
     # confirmed: confirm_readings more readings of the bin after it, or its last reading confirm_h later
-    last_of_bin = np.r_[first_of_bin[1:], n] - 1 if n else np.zeros(0, np.int64)
-    bin_last = np.repeat(last_of_bin, np.diff(np.r_[first_of_bin, n]))[after] if n else after
+    last_of_bin = np.r_[first_of_bin[1:], n] - 1
+    bin_last = last_of_bin[np.searchsorted(first_of_bin, after, side="right") - 1]
     confirmed = (bin_last - after >= cfg.confirm_readings) | (t[bin_last] - t[after] > cfg.confirm_h)
-    return CleanArrays(flag=flag, cycle=total - offset, before=before, after=after, confirmed=confirmed)
+    return CleanArrays(flag=flag, cycle=cycle, before=before, after=after, confirmed=confirmed)
 
 
 def compact(keep: np.ndarray, *arrays: np.ndarray, chunk: int = 1 << 20) -> tuple[np.ndarray, ...]:

@@ -30,6 +30,7 @@ import numpy as np
 
 from waste.forecasting.base import FillModel
 from waste.forecasting.panel import Panel
+from waste.forecasting.parallel import bin_chunks, map_chunks
 from waste.forecasting.timebase import HOURS_PER_WEEK
 
 
@@ -115,7 +116,7 @@ class FillRateModel(FillModel):
         # in-place arithmetic throughout: this runs over every reading, and fresh temporaries cost page faults
         same = c[1:] == c[:-1]
         same &= cyc[1:] == cyc[:-1]
-        out["starts"].append(np.r_[lo, np.flatnonzero(~same) + (lo + 1)])
+        out["starts"][b0] = np.r_[lo, np.flatnonzero(~same) + (lo + 1)]
         dt = np.diff(t)
         ok = dt > 0
         ok &= dt <= self.max_step_h
@@ -156,11 +157,12 @@ class FillRateModel(FillModel):
             if only.size == 0:
                 continue
             cells = cell[only] % 24 if n_cells == 24 else cell[only] // 24
-            k = (code[only] + b0) * n_cells + cells
-            out[name + "_x"] += np.bincount(k, weights=dx[only], minlength=out[name + "_x"].size)
-            out[name + "_t"] += np.bincount(k, weights=dtw[only], minlength=out[name + "_t"].size)
+            k = code[only] * n_cells + cells
+            rows = slice(b0 * n_cells, b1 * n_cells)  # this chunk's bins only: chunks write disjoint rows
+            out[name + "_x"][rows] += np.bincount(k, weights=dx[only], minlength=(b1 - b0) * n_cells)
+            out[name + "_t"][rows] += np.bincount(k, weights=dtw[only], minlength=(b1 - b0) * n_cells)
 
-    def _steps_of(self, panel: Panel, chunk: int = 1 << 20) -> dict[str, np.ndarray]:
+    def _steps_of(self, panel: Panel, chunk: int = 1 << 17) -> dict[str, np.ndarray]:
         """Each bin's weighted sums of its usable steps, computed once per panel.
 
         ``wx``/``wt``: rise and hours per hour of the week ``(n_bins, 169)``, the last column holding the steps too
@@ -179,18 +181,19 @@ class FillRateModel(FillModel):
             "hour_t": np.zeros(nb * 24),
             "day_x": np.zeros(nb * 7),
             "day_t": np.zeros(nb * 7),
-            "starts": [np.zeros(0, np.int64)],
+            "starts": {-1: np.zeros(0, np.int64)},
         }
         ptr = panel.indptr
         last_t = np.where(ptr[1:] > ptr[:-1], panel.t[np.maximum(ptr[1:] - 1, 0)] if panel.t.size else 0.0, np.nan)
-        b0 = 0
-        while b0 < nb:
-            b1 = max(b0 + 1, int(np.searchsorted(ptr, ptr[b0] + chunk, side="right")) - 1)
-            b1 = min(b1, nb)
+
+        def part(bins: tuple[int, int]) -> None:
+            b0, b1 = bins
             if ptr[b1] > ptr[b0]:
                 self._chunk_sums(panel, int(ptr[b0]), int(ptr[b1]), b0, b1, last_t, out)
-            b0 = b1
-        out["cycle_starts"] = np.concatenate(out.pop("starts")).astype(np.int64)  # increasing: chunks come in order
+
+        map_chunks(part, bin_chunks(ptr, chunk), self.workers)  # chunks on threads (see waste.forecasting.parallel)
+        starts = out.pop("starts")
+        out["cycle_starts"] = np.concatenate([starts[b] for b in sorted(starts)]).astype(np.int64)  # in bin order
         out["sx"], out["st"] = out["wx"].sum(1), out["wt"].sum(1)
         self._steps_cache = (panel, out)
         return out
@@ -246,11 +249,18 @@ class FillRateModel(FillModel):
         self.rate_ = self._rates(panel, s)
         hx, ht, dx, dt = self._cell_sums(s, panel.n_bins)
         hour_f, day_f = self._profile(panel, hx, ht), self._profile(panel, dx, dt)
-        # hour-of-week factor (Monday 00:00 UTC = cell 0), renormalised to mean 1, then hourly rate and its integral
-        week = _normalise(np.repeat(day_f, 24, axis=1) * np.tile(hour_f, (1, 7)))
-        hourly = self.rate_[:, None] * week
-        self.cum_ = np.concatenate([np.zeros((panel.n_bins, 1)), np.cumsum(hourly, axis=1)], axis=1)
-        self.hourly_ = hourly
+        # hour-of-week factor (Monday 00:00 UTC = cell 0), renormalised to mean 1, then hourly rate and its integral;
+        # bin by bin, so in chunks of bins on threads
+        self.hourly_ = np.empty((panel.n_bins, HOURS_PER_WEEK))
+        self.cum_ = np.zeros((panel.n_bins, HOURS_PER_WEEK + 1))
+
+        def week_part(bins: tuple[int, int]) -> None:
+            rows = slice(*bins)
+            week = _normalise(np.repeat(day_f[rows], 24, axis=1) * np.tile(hour_f[rows], (1, 7)))
+            self.hourly_[rows] = self.rate_[rows, None] * week
+            np.cumsum(self.hourly_[rows], axis=1, out=self.cum_[rows, 1:])
+
+        map_chunks(week_part, bin_chunks(np.arange(panel.n_bins + 1), 1 << 12), self.workers)
         self.hour_factor_, self.day_factor_ = hour_f, day_f
         #: index of the first reading of every fill cycle, sorted (a cycle's start is the last one <= a reading)
         self.cycle_starts_ = s["cycle_starts"]

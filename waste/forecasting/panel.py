@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from waste.errors import InputError
+from waste.forecasting.parallel import bin_chunks, map_chunks
 from waste.forecasting.timebase import to_hours
 
 #: Bin columns whose values define groups of similar bins, in order of preference.
@@ -24,6 +25,7 @@ DEFAULT_GROUP_COLUMNS: tuple[str, ...] = ("stream", "area")
 DEFAULT_THRESHOLD_PCT = 100.0
 #: Steps (the most recent) over which :meth:`Panel.median_step_h` takes the median.
 RECENT_STEPS = 96
+_NEAR = 8  # readings either side of a wrong guess searched first (see Panel.insertion)
 _KEY_SPAN_H = 1e7  # > any time in hours since the epoch: bin * span + t is a strictly increasing search key
 
 
@@ -94,30 +96,48 @@ class Panel:
         same either way.
         """
         code = np.asarray(code, dtype=np.int64)
-        target = np.asarray(target, dtype=np.float64)
-        lo, hi = self.indptr[code], self.indptr[code + 1]
-        n = self.t.size
-        if guess is None or n == 0:
-            todo = np.arange(code.size)
-            pos = lo.copy()
+        return self._insertion(self.indptr[code], self.indptr[code + 1], np.asarray(target, dtype=np.float64), guess)[0]
+
+    def _insertion(
+        self, lo: np.ndarray, hi: np.ndarray, target: np.ndarray, guess: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`insertion` in slices ``lo:hi``: ``(index, time before it, time at it)``, times where in the panel.
+
+        The times of the readings either side of the answer come along (any value where there is no such reading
+        in the slice): what :meth:`nearest` compares, already read when checking a guess.
+        """
+        t, n = self.t, self.t.size
+        if n == 0:
+            return lo.copy(), np.zeros(lo.shape), np.zeros(lo.shape)
+        if guess is None:
+            todo, pos = np.arange(lo.size), lo.copy()
+            t_prev, t_next = np.empty(lo.shape), np.empty(lo.shape)
         else:
-            g = np.clip(guess, lo, hi)
-            right = ((g == lo) | (self.t[np.clip(g - 1, 0, n - 1)] < target)) & (
-                (g == hi) | (self.t[np.minimum(g, n - 1)] >= target)
-            )
-            pos = g
+            pos = np.minimum(np.maximum(guess, lo), hi)  # lo <= pos <= hi <= n
+            t_prev = t[np.maximum(pos - 1, 0)]
+            t_next = t[np.minimum(pos, n - 1)]
+            right = ((pos == lo) | (t_prev < target)) & ((pos == hi) | (t_next >= target))
             todo = np.flatnonzero(~right)
+        if todo.size == 0:
+            return pos, t_prev, t_next
         a, b, tt = lo[todo], hi[todo], target[todo]
-        while todo.size:
+        if guess is not None:  # a near miss (a reading dropped in between): search a few readings around the guess
+            g = pos[todo]
+            a2, b2 = np.maximum(g - _NEAR, a), np.minimum(g + _NEAR, b)
+            inside = ((a2 == a) | (t[np.maximum(a2 - 1, 0)] < tt)) & ((b2 == b) | (t[np.minimum(b2, n - 1)] >= tt))
+            a, b = np.where(inside, a2, a), np.where(inside, b2, b)
+        while True:
             active = a < b
             if not active.any():
                 break
             mid = (a + b) // 2
-            below = active & (self.t[np.minimum(mid, max(n - 1, 0))] < tt)
+            below = active & (t[np.minimum(mid, n - 1)] < tt)
             a = np.where(below, mid + 1, a)
             b = np.where(active & ~below, mid, b)
         pos[todo] = a
-        return pos
+        t_prev[todo] = t[np.clip(a - 1, 0, n - 1)]
+        t_next[todo] = t[np.minimum(a, n - 1)]
+        return pos, t_prev, t_next
 
     def nearest(
         self,
@@ -126,41 +146,58 @@ class Panel:
         tol_h: np.ndarray | float,
         *,
         guess: np.ndarray | None = None,
+        slices: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         """Index of the reading of bin ``code`` nearest ``target`` (hours) within ``tol_h``, or -1.
 
-        ``guess`` is a likely index of the first reading at or after ``target`` (see :meth:`insertion`).
+        ``guess`` is a likely index of the first reading at or after ``target`` (see :meth:`insertion`). Of two
+        readings equally near, the earlier. ``slices`` is ``(indptr[code], indptr[code + 1])`` when the caller
+        has it (several targets per bin).
         """
         code = np.asarray(code, dtype=np.int64)
         target = np.asarray(target, dtype=np.float64)
-        pos = self.insertion(code, target, guess)
-        lo, hi = self.indptr[code], self.indptr[code + 1]
-        best = np.full(target.shape, -1, dtype=np.int64)
-        best_d = np.full(target.shape, np.inf)
-        for cand in (pos - 1, pos):
-            ok = (cand >= lo) & (cand < hi)
-            c = np.where(ok, cand, 0)
-            d = np.where(ok, np.abs(self.t[np.minimum(c, max(self.t.size - 1, 0))] - target), np.inf)
-            better = d < best_d
-            best = np.where(better, c, best)
-            best_d = np.where(better, d, best_d)
-        return np.where(best_d <= tol_h, best, -1)
+        lo, hi = (self.indptr[code], self.indptr[code + 1]) if slices is None else slices
+        pos, t_prev, t_next = self._insertion(lo, hi, target, guess)
+        d_prev = np.where(pos > lo, np.abs(t_prev - target), np.inf)
+        d_next = np.where(pos < hi, np.abs(t_next - target), np.inf)
+        later = d_next < d_prev
+        best_d = np.where(later, d_next, d_prev)
+        found = best_d <= tol_h
+        found &= best_d < np.inf  # no reading in the slice: none, even with an infinite tolerance
+        return np.where(found, np.where(later, pos, pos - 1), -1)
 
-    def median_step_h(self, recent: int = RECENT_STEPS) -> np.ndarray:
+    def median_step_h(self, recent: int = RECENT_STEPS, *, workers: int | None = None) -> np.ndarray:
         """Per bin: median time between consecutive readings (hours; NaN with fewer than two readings).
 
         Over the bin's last ``recent`` steps only: the sampling step a sensor has now (what silence and the
         calibration stride are judged by), at a cost that does not grow with the length of the history. Steps
-        under a minute (bursts, or a log's before/after pair of one collection) do not count.
+        under a minute (bursts, or a log's before/after pair of one collection) do not count. Chunks of bins run
+        on ``workers`` threads (see :mod:`waste.forecasting.parallel`): a sort of each chunk's steps stays in the
+        CPU caches where one of every bin's would not.
         """
-        n_per = np.diff(self.indptr)
-        take = np.minimum(n_per, recent + 1)
-        total = int(take.sum())
+        take = np.minimum(np.diff(self.indptr), recent + 1)
         out = np.full(self.n_bins, np.nan)
+
+        def part(bins: tuple[int, int]) -> None:
+            b0, b1 = bins
+            out[b0:b1] = self._median_step(b0, b1, take[b0:b1])  # chunks write disjoint slices
+
+        map_chunks(part, bin_chunks(np.r_[0, np.cumsum(take)], 1 << 16), workers)
+        return out
+
+    def _median_step(self, b0: int, b1: int, take: np.ndarray) -> np.ndarray:
+        """:meth:`median_step_h` of bins ``b0:b1`` over their last ``take`` readings."""
+        n_bins = b1 - b0
+        total = int(take.sum())
+        out = np.full(n_bins, np.nan)
         if total == 0:
             return out
-        bin_of = np.repeat(np.arange(self.n_bins), take)
-        idx = np.arange(total) - np.repeat(np.cumsum(take) - take, take) + np.repeat(self.indptr[1:] - take, take)
+        bin_of = np.repeat(np.arange(n_bins), take)
+        idx = (
+            np.arange(total)
+            - np.repeat(np.cumsum(take) - take, take)
+            + np.repeat(self.indptr[b0 + 1 : b1 + 1] - take, take)
+        )
         t = self.t[idx]
         same = (bin_of[1:] == bin_of[:-1]) & (np.diff(t) >= 1.0 / 60.0)
         dt = np.diff(t)[same]
@@ -168,7 +205,7 @@ class Panel:
         if dt.size:
             order = np.lexsort((dt, c))
             dt, c = dt[order], c[order]
-            counts = np.bincount(c, minlength=self.n_bins)
+            counts = np.bincount(c, minlength=n_bins)
             starts = np.r_[0, np.cumsum(counts)[:-1]]
             has = counts > 0
             out[has] = dt[starts[has] + (counts[has] - 1) // 2]
