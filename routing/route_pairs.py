@@ -9,8 +9,8 @@ instance one pass over its 18 routes, 2 s each, took 27 % off the distance.
 
 The moves stay safe: a pair's new routes replace the old ones only when they pass the checker and are better by
 (rule violations, must-go stops left out, cost), in that order, so the solution never gets worse. Each route is
-paired with the route holding most of the nearest foreign stops of its own stops; rounds repeat while they still
-improve and the budget lasts.
+paired with the route holding most of the nearest foreign stops of its own stops. Rounds repeat while the budget
+lasts; after a round that improves nothing, each pair gets twice the search time.
 
 The same pieces serve :mod:`routing.city_scale`, whose pairs are whole sectors instead of single routes.
 """
@@ -163,7 +163,8 @@ def improve_route_pairs(
     """Improve ``solution`` pair of routes by pair of routes within ``time_limit_s``; see the module docstring.
 
     Returns the improved solution and the number of pair searches whose routes were kept. ``progress`` is called
-    with (elapsed s, cost) after each kept pair.
+    with (elapsed s, cost) after each kept pair. When a whole round of pairs finds nothing, each pair's search time
+    doubles and the round starts again, so a budget larger than one round is not left unused.
     """
     started = time.perf_counter()
     kept = 0
@@ -195,4 +196,8 @@ def improve_route_pairs(
                 progress(time.perf_counter() - started, solution.cost())
             break  # route indices changed: pair again
         if found == 0:
-            return solution, kept
+            # every pair is at a local optimum for this search time: search each longer, while the budget lasts
+            pair_s *= 2.0
+            tried.clear()
+            if time_limit_s - (time.perf_counter() - started) < 0.5 * pair_s:
+                return solution, kept
