@@ -313,6 +313,17 @@ def _cost(problem: Problem, solution: Solution, out: list[Violation]) -> None:
         out.append(Violation("cost", f"solution reports {reported:.4f}, recomputed {total:.4f}"))
 
 
+def rank(problem: Problem, solution: Solution) -> tuple[int, int, float]:
+    """Sort key of solutions of one problem: rule violations, then must-go stops left out, then cost (lower wins).
+
+    The one order in which the project compares solutions: the portfolio's members, and a small model's answer
+    against its warm start (:mod:`routing.route_pairs`).
+    """
+    served = solution.served()
+    left = sum(1 for i, s in enumerate(problem.stops) if s.mandatory and i not in served)
+    return (len(check(problem, solution)), left, solution.cost())
+
+
 def totals(problem: Problem, solution: Solution) -> tuple[int, int]:
     """Trucks used and distance driven (matrix units), recomputed from the visits and the matrices.
 

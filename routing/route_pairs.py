@@ -23,7 +23,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from routing.check import check
+from routing.check import rank
 from routing.decompose import _sector
 from routing.problem import Problem
 from routing.solution import Solution, Unserved
@@ -32,13 +32,6 @@ from routing.solution import Solution, Unserved
 PAIR_S = 2.0
 #: Rows of the distance matrix looked at together when finding each stop's nearest stop on another route.
 _CHUNK = 512
-
-
-def solution_key(problem: Problem, solution: Solution) -> tuple[int, int, float]:
-    """Rule violations, must-go stops left out, cost: lower is better."""
-    served = solution.served()
-    left = sum(1 for i, s in enumerate(problem.stops) if s.mandatory and i not in served)
-    return (len(check(problem, solution)), left, solution.cost())
 
 
 def routes_problem(
@@ -81,7 +74,7 @@ def improve_routes(sub: Problem, start: Solution, time_limit_s: float, seed: int
     from routing.solvers.ortools import solve as ortools_solve
 
     result = ortools_solve(sub, time_limit_s=time_limit_s, seed=seed, initial=start)
-    return result.solution if solution_key(sub, result.solution) < solution_key(sub, start) else None
+    return result.solution if rank(sub, result.solution) < rank(sub, start) else None
 
 
 def replace_routes(

@@ -30,7 +30,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
-from routing.check import check
+from routing.check import rank as rank_solution
 from routing.problem import Problem
 from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result, get
 from routing.solvers import supports as supports_backend
@@ -84,10 +84,9 @@ def members_for(problem: Problem, cores: int, spare_searches: bool = False) -> l
 
 
 def rank(problem: Problem, result: Result) -> tuple[int, int, float]:
-    """Sort key of a member's result: rule violations, then must-go stops left out, then cost (lower is better)."""
-    violations = check(problem, result.solution)
-    cost = result.solution.cost() if result.solution.routes else math.inf
-    return (len(violations), len(result.solution.unserved), cost)
+    """Sort key of a member's result (:func:`routing.check.rank`); a result without routes costs infinitely much."""
+    violations, left, cost = rank_solution(problem, result.solution)
+    return (violations, left, cost if result.solution.routes else math.inf)
 
 
 def _run_member(member: Member, problem: Problem, time_limit_s: float, seed: int) -> Result:

@@ -72,7 +72,8 @@ def test_left_out_must_go_stop_is_picked_up() -> None:
 
 def test_warm_start_reports_the_free_stops_unserved() -> None:
     """The small problem's warm start lists its free must-go stops as unserved, so it keeps every rule."""
-    from routing.route_pairs import routes_problem, solution_key
+    from routing.check import rank
+    from routing.route_pairs import routes_problem
 
     day = _day()
     start = Solution(
@@ -82,5 +83,5 @@ def test_warm_start_reports_the_free_stops_unserved() -> None:
     )
     sub, warm, stops, _ = routes_problem(day, start, [(0, 0), (0, 1)], [10, 11])
     assert check(sub, warm) == []
-    assert solution_key(sub, warm)[:2] == (0, 2)
+    assert rank(sub, warm)[:2] == (0, 2)
     assert {int(stops[u.stop]): u.reason for u in warm.unserved} == {10: "time_limit", 11: "fleet"}
