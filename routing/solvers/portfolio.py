@@ -24,10 +24,8 @@ The members run in spawned worker processes; starting them takes a second or two
 from __future__ import annotations
 
 import math
-import multiprocessing
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 
 from routing.check import rank as rank_solution
@@ -35,6 +33,7 @@ from routing.problem import Problem
 from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result, get
 from routing.solvers import supports as supports_backend
 from routing.solvers.ortools_search import SearchOptions
+from routing.workers import solve_pool
 
 #: Backends in the order a portfolio takes them, one per core.
 PREFERENCE = ("pyvrp", "ortools", "vroom")
@@ -131,9 +130,7 @@ def solve(
         results = [members[0].run(problem, time_limit_s, seed)]
     else:
         budget = max(time_limit_s - STARTUP_S, 0.5 * time_limit_s)
-        # Spawned workers: forking a process that already runs solver threads can deadlock.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=len(members), mp_context=context) as pool:
+        with solve_pool(len(members), len(members)) as (pool, _):
             futures = [pool.submit(_run_member, m, problem, budget, seed) for m in members]
             results = [f.result() for f in futures]
     # Results come back with a copy of the problem; judge and return them against the caller's own.
