@@ -98,17 +98,16 @@ def replace_routes(
     return Solution(problem, tuple(kept), others + tuple(left.values()))
 
 
-def nearest_route(problem: Problem, route_of: np.ndarray, among: np.ndarray) -> np.ndarray:
+def nearest_route(problem: Problem, location: np.ndarray, route_of: np.ndarray, among: np.ndarray) -> np.ndarray:
     """For each stop ``among``, the route (``route_of``) of its nearest stop on another route (-1: none).
 
-    Distances are the problem's driving distances between the stops' locations, read in blocks of rows so that
-    memory stays small on a city-sized matrix.
+    ``location`` holds each stop's matrix row. Distances are the problem's driving distances, read in blocks of
+    rows so that memory stays small on a city-sized matrix.
     """
     served = np.flatnonzero(route_of >= 0)
     out = np.full(among.size, -1)
     if served.size == 0 or among.size == 0:
         return out
-    location = np.array([s.location for s in problem.stops])
     cols = location[served]
     for lo in range(0, among.size, _CHUNK):
         rows = among[lo : lo + _CHUNK]
@@ -126,11 +125,12 @@ def route_pairs(problem: Problem, solution: Solution) -> tuple[list[tuple[int, i
     Each route is paired with the route that holds the nearest foreign stop of most of its stops. An unserved
     must-go stop goes with the route of its nearest served stop.
     """
+    location = np.array([s.location for s in problem.stops])
     route_of = np.full(problem.num_stops, -1)
     for k, r in enumerate(solution.routes):
         route_of[r.stops()] = k
     served = np.flatnonzero(route_of >= 0)
-    partner = nearest_route(problem, route_of, served)
+    partner = nearest_route(problem, location, route_of, served)
     n = len(solution.routes)
     votes = np.zeros((n, n), dtype=int)
     np.add.at(votes, (route_of[served][partner >= 0], partner[partner >= 0]), 1)
@@ -138,7 +138,7 @@ def route_pairs(problem: Problem, solution: Solution) -> tuple[list[tuple[int, i
     missing = np.array([i for i, s in enumerate(problem.stops) if s.mandatory and route_of[i] < 0], dtype=int)
     free: dict[int, list[int]] = {}
     if missing.size:
-        for i, k in zip(missing, nearest_route(problem, route_of, missing), strict=True):
+        for i, k in zip(missing, nearest_route(problem, location, route_of, missing), strict=True):
             if k >= 0:
                 free.setdefault(int(k), []).append(int(i))
     return pairs, free

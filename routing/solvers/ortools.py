@@ -101,8 +101,11 @@ def solve(
         # Phase 2: drop unloadings of an empty truck (insertion parks spare copies), then guided local search.
         cleaned = routing.ReadAssignmentFromRoutes(model.routes_without_idle_unloading(assignment), True)
         start = cleaned if cleaned is not None else assignment
-        used = sum(routing.IsVehicleUsed(start, v) for v in range(routing.vehicles()))
-        by_pairs = problem.num_stops >= ROUTE_PAIRS_MIN_STOPS and initial is None and used > 1
+        by_pairs = (
+            problem.num_stops >= ROUTE_PAIRS_MIN_STOPS
+            and initial is None
+            and sum(routing.IsVehicleUsed(start, v) for v in range(routing.vehicles())) > 1
+        )
         remaining = time_limit_s - (time.perf_counter() - t0)
         if by_pairs:
             remaining *= WHOLE_MODEL_SHARE
