@@ -83,7 +83,7 @@ def run_one(name: str, fmt: str, path: Path, ets: bool, city_bins: int) -> pd.Da
     print(f"{name}: {time.perf_counter() - started:.1f} s")
     print(markdown_table(result.metrics))
     print(markdown_table(result.overflow))
-    return ratios(result.metrics)
+    return ratios(result.metrics, result.predictions)
 
 
 def main() -> None:

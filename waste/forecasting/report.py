@@ -9,6 +9,7 @@ import pandas as pd
 
 from waste.backtest import NAIVE_MODELS, BacktestResult
 from waste.forecasting.plots import plot_error_by_horizon, plot_examples
+from waste.forecasting.ratio_bounds import bin_bootstrap_ratio, level_only_bound
 
 OURS = "FillRate"
 
@@ -27,8 +28,14 @@ def markdown_table(frame: pd.DataFrame, floatfmt: str = "{:.3g}") -> str:
     return "\n".join([head, rule, *body])
 
 
-def ratios(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Per horizon: our MAE and coverage, the best naive baseline's MAE, and their ratio (lower is better)."""
+def ratios(metrics: pd.DataFrame, predictions: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per horizon: our MAE and coverage, the best naive baseline's MAE, and their ratio (lower is better).
+
+    With the backtest's ``predictions``, also how sure the ratio is and how low the data let it go
+    (:mod:`waste.forecasting.ratio_bounds`): ``bins``, ``ratio_lo``/``ratio_hi`` (90 % interval from resampling
+    bins) and, on a coarse sensor, ``level_only_ratio`` (the best any forecast from the bin and its last reading
+    alone reaches on these targets).
+    """
     rows = []
     for h, g in metrics.groupby("horizon_h", sort=True):
         ours = g[g["model"] == OURS]
@@ -53,7 +60,16 @@ def ratios(metrics: pd.DataFrame) -> pd.DataFrame:
                 "ours_coverage80": float(ours["coverage80"].iloc[0]),
             }
         )
-    return pd.DataFrame(rows)
+    table = pd.DataFrame(rows)
+    if predictions is None or table.empty:
+        return table
+    naive = list(NAIVE_MODELS)
+    spread = bin_bootstrap_ratio(predictions, OURS, naive)
+    table = table.merge(spread, on="horizon_h", how="left")
+    bound = level_only_bound(predictions, naive)
+    if not bound.empty:
+        table = table.merge(bound[["horizon_h", "level_only_ratio"]], on="horizon_h", how="left")
+    return table
 
 
 def write_results(result: BacktestResult, out_dir: str | Path, name: str, title: str | None = None) -> list[Path]:
@@ -69,7 +85,7 @@ def write_results(result: BacktestResult, out_dir: str | Path, name: str, title:
     title = title or name
     stem = f"forecast_{name}"
     written = []
-    ratio = ratios(result.metrics)
+    ratio = ratios(result.metrics, result.predictions)
     for part, frame in (("metrics", result.metrics), ("overflow", result.overflow), ("ratios", ratio)):
         path = out / f"{stem}_{part}.csv"
         frame.to_csv(path, index=False, float_format="%.4f")
@@ -82,6 +98,9 @@ def write_results(result: BacktestResult, out_dir: str | Path, name: str, title:
         markdown_table(result.metrics),
         "",
         "## Our model against the best naive baseline (MAE ratio; target <= 0.8) and interval coverage",
+        "",
+        "ratio_lo, ratio_hi: 90 % interval of the ratio from resampling whole bins. level_only_ratio (coarse "
+        "sensors): the lowest ratio any forecast from the bin and its last reading alone reaches on these targets.",
         "",
         markdown_table(ratio) if not ratio.empty else "(no horizon with both our model and a naive baseline)",
         "",
