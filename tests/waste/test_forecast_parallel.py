@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 
 import numpy as np
 import pytest
@@ -12,7 +13,14 @@ from waste.forecasting.calibration import calibrate_local, finish_calibration, h
 from waste.forecasting.cleaning import clean_arrays, clean_compact, compact
 from waste.forecasting.fillrate import FillRateModel
 from waste.forecasting.panel import Panel
-from waste.forecasting.parallel import WORKERS_ENV, bin_chunks, default_workers, iter_chunks, resolve_workers
+from waste.forecasting.parallel import (
+    WORKERS_ENV,
+    bin_chunks,
+    dask_task_threads,
+    default_workers,
+    iter_chunks,
+    resolve_workers,
+)
 
 T0_H = 473_352.0  # 2024-01-01 00:00 UTC in hours since the epoch
 
@@ -131,3 +139,18 @@ def test_results_come_in_order_and_workers_are_checked(monkeypatch: pytest.Monke
         default_workers()
     monkeypatch.delenv(WORKERS_ENV)
     assert default_workers() >= 1
+
+
+def test_threads_are_shared_among_a_dask_workers_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside a Dask worker with k task threads, each task's default is the cores divided by k (at least 1)."""
+    distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
+    monkeypatch.delenv(WORKERS_ENV, raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: set(range(8)), raising=False)
+    assert dask_task_threads() == 1
+    assert default_workers() == 8
+    with (
+        distributed.LocalCluster(n_workers=1, threads_per_worker=4, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        assert client.submit(dask_task_threads, pure=False).result() == 4
+        assert client.submit(default_workers, pure=False).result() == 2

@@ -6,7 +6,9 @@ side by side without copying the panel to other processes. The chunks are cut th
 threads and their results are combined in chunk order, so the numbers do not depend on it.
 
 The number of threads is a ``workers`` argument where a function takes one; ``None`` means the default: the
-``WASTE_WORKERS`` environment variable if set, else the cores this process may run on.
+``WASTE_WORKERS`` environment variable if set, else the cores this process may run on, shared out among the
+tasks a Dask worker runs side by side when the code runs in one (a worker with 8 cores and 4 task threads gives
+each forecast 2 threads, not 8: otherwise every task would start a thread per core and they would fight for them).
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ WORKERS_ENV = "WASTE_WORKERS"
 
 
 def default_workers() -> int:
-    """Threads used when none are asked for: ``WASTE_WORKERS``, else the cores this process may run on."""
+    """Threads used when none are asked for: ``WASTE_WORKERS``, else the cores this process may run on.
+
+    Inside a Dask worker the cores are divided by the worker's task threads (:func:`dask_task_threads`).
+    """
     env = os.environ.get(WORKERS_ENV, "").strip()
     if env:
         try:
@@ -36,9 +41,23 @@ def default_workers() -> int:
             msg = f"{WORKERS_ENV} must be a whole number, got {env!r}"
             raise ValueError(msg) from None
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        cores = max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = max(1, os.cpu_count() or 1)
+    return max(1, cores // dask_task_threads())
+
+
+def dask_task_threads() -> int:
+    """Tasks the Dask worker running this code runs side by side (its threads); 1 outside a Dask worker."""
+    try:
+        from distributed import get_worker
+    except ImportError:  # the optional extra
+        return 1
+    try:
+        worker = get_worker()
+    except ValueError:  # not running inside a worker
+        return 1
+    return max(1, int(getattr(getattr(worker, "state", None), "nthreads", 1) or 1))
 
 
 def resolve_workers(workers: int | None) -> int:
