@@ -68,6 +68,8 @@ REASONS: dict[str, str] = {
 }
 
 #: Columns of the stored part of a validated batch.
+#: Largest Unix time (s) a nanosecond timestamp holds, a little under 2262-04-11.
+_LARGEST_UNIX_S = 9.2e9
 VALID_COLUMNS = ["bin_id", "ts_unix_s", "fill_pct", "distance_mm", "battery_v", "temperature_c"]
 #: Columns of the rejected part.
 REJECTED_COLUMNS = ["line", "field", "reason", "value", "detail", "raw"]
@@ -295,8 +297,10 @@ def _parse_times(values: pd.Series, verdicts: _Verdicts, now: pd.Timestamp) -> p
     # Text that is not ISO 8601 may still be Unix seconds ("1793500000"), as are JSON numbers.
     retry = (as_text & parsed.isna().to_numpy()) | (present & is_number)
     if retry.any():
-        seconds = pd.to_numeric(pd.Series(text[retry]), errors="coerce").to_numpy(dtype=float)
+        seconds = to_float(text[retry])  # the same rules as every other number in a row
         seconds = np.where(seconds > 1e11, seconds / 1000.0, seconds)
+        # beyond what a nanosecond time holds (years 1677-2262), and inf: not a time, and pandas would raise
+        seconds[~(np.abs(seconds) < _LARGEST_UNIX_S)] = np.nan
         parsed[retry] = pd.to_datetime(seconds, unit="s", utc=True, errors="coerce")
     verdicts.reject(present & parsed.isna().to_numpy(), "ts", "bad_timestamp", values, "not an ISO 8601 time")
     verdicts.reject(

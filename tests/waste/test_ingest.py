@@ -6,6 +6,7 @@ import gzip
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -311,3 +312,21 @@ def test_sample_file_with_faults(sqlite_store: Store, city: str) -> None:
     stored = sqlite_store.readings()
     assert stored["battery_v"].isna().sum() == 1
     assert stored["temperature_c"].isna().sum() == 1
+
+
+def test_absurd_unix_times_are_quarantined_not_fatal(tiny_sqlite_store: Store, tmp_path: Path) -> None:
+    """Times no timestamp holds (inf, 1e300, -1e20 s) are bad timestamps; the batch's good rows are stored."""
+    text = "bin_id,ts,fill_pct\nB1,1793500000,10\nB1,inf,11\nB1,1e300,12\nB1,-1e20,13\nB1,1793503600000,14\n"
+    report = ingest_file(tiny_sqlite_store, _write(tmp_path, "unix.csv", text), now=NOW)
+    assert report.stored == 2  # seconds and milliseconds
+    assert report.reasons == {"bad_timestamp": 3}
+
+
+def test_a_number_does_not_depend_on_its_batch() -> None:
+    """What a text value becomes is the same whether or not its batch holds a bad value."""
+    from waste.text_values import to_float
+
+    for text in ["1_000", " 12 ", "1e3", "inf", "nan", "0x10", "1,5", "\u0661\u0662", ".5"]:
+        alone = to_float(np.array([text, "1"], dtype=object))[0]
+        with_bad = to_float(np.array([text, "not a number"], dtype=object))[0]
+        assert alone == with_bad or (np.isnan(alone) and np.isnan(with_bad)), text
