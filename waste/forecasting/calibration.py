@@ -209,28 +209,33 @@ def calibrate_local(
 
 
 def _chunk_errors(model: FillModel, panel: Panel, origins: np.ndarray, hops: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Calibration errors of some origins: ``(bin, horizon index, error)`` each (see :func:`calibrate_local`)."""
+    """Calibration errors of some origins: ``(bin, horizon index, error)`` each (see :func:`calibrate_local`).
+
+    Every horizon at once, origin by origin (each origin's targets side by side): one pass of each array
+    operation over a chunk instead of one per horizon, reading the panel near each origin while it is in the CPU
+    caches. The errors come in that order; their quantiles and histograms do not depend on it.
+    """
+    n_h = CALIBRATION_HORIZONS_H.size
     code = panel.code[origins].astype(np.int64)
-    t0 = panel.t[origins]
-    cyc = panel.cycle[origins]
-    slices = panel.indptr[code], panel.indptr[code + 1]
-    pre = model._origin_state(origins)
-    codes, hzs, errs = [], [], []
-    for j, h in enumerate(CALIBRATION_HORIZONS_H):  # loop over horizons only
-        tol = min(max(0.5, 0.25 * h), 12.0)
-        target = panel.nearest(code, t0 + h, tol, guess=origins + hops[j][code], slices=slices)
-        ok = target > origins
-        ok &= panel.cycle[np.maximum(target, 0)] == cyc
-        o, tg = origins[ok], target[ok]
-        if o.size == 0:
-            continue
-        state = None if pre is None else {k: v[ok] for k, v in pre.items()}
-        errs.append(panel.x[tg] - model._point_at_readings(o, tg, state))
-        codes.append(code[ok])
-        hzs.append(np.full(o.size, j))
-    if not errs:
+    lo, hi = panel.indptr[code], panel.indptr[code + 1]
+    tol = np.minimum(np.maximum(0.5, 0.25 * CALIBRATION_HORIZONS_H), 12.0)
+    # (origin, horizon) pairs, origin-major
+    o_all = np.repeat(origins, n_h)
+    target_h = (panel.t[origins][:, None] + CALIBRATION_HORIZONS_H[None, :]).ravel()
+    guess = (origins[:, None] + hops[:, code].T).ravel()
+    slices = np.repeat(lo, n_h), np.repeat(hi, n_h)
+    target = panel.nearest(np.repeat(code, n_h), target_h, np.tile(tol, origins.size), guess=guess, slices=slices)
+    ok = target > o_all
+    ok &= panel.cycle[np.maximum(target, 0)] == np.repeat(panel.cycle[origins], n_h)
+    pair = np.flatnonzero(ok)
+    if pair.size == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
-    return np.concatenate(codes), np.concatenate(hzs), np.concatenate(errs)
+    which, hz = np.divmod(pair, n_h)  # origin (position in ``origins``) and horizon of each pair
+    pre = model._origin_state(origins)
+    state = None if pre is None else {k: v[which] for k, v in pre.items()}
+    tg = target[pair]
+    err = panel.x[tg] - model._point_at_readings(origins[which], tg, state)
+    return code[which], hz, err
 
 
 def _fill_horizons(q: np.ndarray) -> np.ndarray:
