@@ -75,12 +75,15 @@ def _cell_quantiles(packed: np.ndarray, n_keys: int) -> tuple[np.ndarray, np.nda
     if n_keys * _N_CELLS < 2**31:  # a chunk's keys: half the bytes to sort
         packed = packed.astype(np.int32)
     packed = np.sort(packed)
-    counts = np.bincount(packed // _N_CELLS, minlength=n_keys)
+    key = packed // _N_CELLS  # a division by a constant is vectorised, a remainder is not: the cell from the key
+    counts = np.bincount(key, minlength=n_keys)
     out = np.full((n_keys, LEVELS.size), np.nan)
     has = counts > 0
     if has.any():
         starts = np.r_[0, np.cumsum(counts)[:-1]]
-        out[has] = _type7(packed % _N_CELLS, starts[has], counts[has])
+        key *= _N_CELLS
+        packed -= key
+        out[has] = _type7(packed, starts[has], counts[has])
     return out, counts
 
 
@@ -161,7 +164,7 @@ class LocalCalibration:
 
 
 def calibrate_local(
-    model: FillModel, panel: Panel, *, step_h: float = 7.0, chunk: int = 1 << 15, workers: int | None = None
+    model: FillModel, panel: Panel, *, step_h: float = 7.0, chunk: int = 1 << 12, workers: int | None = None
 ) -> LocalCalibration:
     """Errors of ``model`` forecasting its own training history, summarised per bin, group and horizon.
 

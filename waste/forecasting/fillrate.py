@@ -352,10 +352,24 @@ class FillRateModel(FillModel):
         level = self.level(origins, c0, start)
         return {"level": level, "pace": self.pace(origins, level, c0, start), "c0": c0, "code": code}
 
+    def _runs_state(self, origin: np.ndarray) -> dict[str, np.ndarray]:
+        """:meth:`_origin_state` of each origin, worked out once per run of equal origins side by side.
+
+        :meth:`prob_reach` forecasts several times from each origin in a row: the state (level, pace) is the
+        costly part of a forecast, and it depends on the origin only.
+        """
+        if origin.ndim != 1 or origin.size < 2:
+            return self._origin_state(origin)
+        first = np.flatnonzero(np.r_[True, origin[1:] != origin[:-1]])
+        if first.size == origin.size:
+            return self._origin_state(origin)
+        run = np.diff(np.r_[first, origin.size])
+        return {k: np.repeat(v, run) for k, v in self._origin_state(origin[first]).items()}
+
     def _point(
         self, origin: np.ndarray, target_h: np.ndarray, state: dict[str, np.ndarray] | None = None
     ) -> np.ndarray:
-        state = self._origin_state(origin) if state is None else state
+        state = self._runs_state(origin) if state is None else state
         rise = self.cumulative(state["code"], target_h) - state["c0"]
         return np.minimum(100.0, state["level"] + state["pace"] * np.maximum(rise, 0.0))
 
