@@ -128,10 +128,12 @@ def calibration_origins(
     stride = np.maximum(1, np.round(step_h / np.maximum(step, 1e-6))).astype(np.int64)
     stride = np.maximum(stride, -(-n_per // max(max_origins, 1)))
     count = np.where(n_per > 0, -(-n_per // stride), 0)
-    bin_of = np.repeat(np.arange(panel.n_bins), count)
-    k = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
-    # counted back from the bin's last reading (the newest behaviour is always among the origins), oldest first
-    origins = panel.indptr[1:][bin_of] - 1 - (count[bin_of] - 1 - k) * stride[bin_of]
+    # counted back from the bin's last reading (the newest behaviour is always among the origins), oldest first:
+    # origin k of a bin is its last reading less (count - 1 - k) strides; per-bin values repeated, not gathered
+    back = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - 1, count)  # k - (count - 1)
+    back *= np.repeat(stride, count)
+    origins = np.repeat(panel.indptr[1:] - 1, count)
+    origins += back
     weight = np.maximum(1.0, stride * step / step_h)
     return origins, step, weight
 
