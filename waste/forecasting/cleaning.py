@@ -66,7 +66,9 @@ def _flag_spikes(codes: np.ndarray, t: np.ndarray, x: np.ndarray, keep: np.ndarr
         if keep.size < 3:
             return np.zeros(0, dtype=np.int64)
         # a spike is more than spike_pct from its previous neighbour: test only the few readings that are
-        i = np.flatnonzero(np.abs(x[1:-1] - x[:-2]) > cfg.spike_pct) + 1
+        jump = np.subtract(x[1:-1], x[:-2])
+        np.abs(jump, out=jump)
+        i = np.flatnonzero(jump > cfg.spike_pct) + 1
         ip, inx = i - 1, i + 1
         same = (codes[ip] == codes[i]) & (codes[inx] == codes[i])
         first = i[_spike(x[i], x[ip], x[inx], same, t[inx] - t[ip], cfg)]
@@ -90,6 +92,31 @@ def _flag_spikes(codes: np.ndarray, t: np.ndarray, x: np.ndarray, keep: np.ndarr
     return np.union1d(first, second)
 
 
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """The readings still marked kept, as their bins and fills (copies, or the arrays themselves if all are kept).
+
+    The readings dropped so far are few: a kept reading's index is its rank among the kept ones plus the dropped
+    readings before it, found among ``kept_before`` (for each dropped reading, the kept ones before it). No array
+    of every kept reading's index is built, and no gather of every reading either.
+    """
+
+    kept_before: np.ndarray
+    c: np.ndarray
+    x: np.ndarray
+
+    @classmethod
+    def of(cls, codes: np.ndarray, x: np.ndarray, keep: np.ndarray) -> _Kept:
+        dropped = np.flatnonzero(~keep)
+        if dropped.size == 0:
+            return cls(dropped, codes, x)
+        return cls(dropped - np.arange(dropped.size), codes[keep], x[keep])
+
+    def index(self, rank: np.ndarray) -> np.ndarray:
+        """Index (among all readings) of the kept readings of ranks ``rank``."""
+        return rank + np.searchsorted(self.kept_before, rank, side="right") if self.kept_before.size else rank
+
+
 def _find_emptyings(
     codes: np.ndarray,
     t: np.ndarray,
@@ -97,21 +124,22 @@ def _find_emptyings(
     keep: np.ndarray,
     compactor: np.ndarray,
     cfg: CleaningConfig,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, _Kept]:
     """Emptyings among kept readings.
 
     Returns
     -------
     tuple
         Index of the last reading before each emptying, of the first after it, the indices of the dips to drop,
-        and ``(index, bin, fill)`` of the kept readings (what :func:`_flag_stuck` needs when no dip is dropped).
+        and the kept readings (what :func:`_flag_stuck` needs when no dip is dropped).
     """
-    idx = np.flatnonzero(keep)
-    c, xx = codes[idx], x[idx]
-    n = idx.size
+    kept = _Kept.of(codes, x, keep)
+    c, xx = kept.c, kept.x
+    n = c.size
     drop = np.zeros(n, dtype=bool)
     np.equal(c[1:], c[:-1], out=drop[1:])
-    drop[1:] &= xx[:-1] - xx[1:] >= cfg.min_drop_pct
+    fall_step = np.subtract(xx[:-1], xx[1:])
+    drop[1:] &= fall_step >= cfg.min_drop_pct
     # consecutive falling steps form one event: from the reading before the first to the reading after the last
     d = np.flatnonzero(drop)
     new_run = np.r_[True, np.diff(d) > 1] if d.size else np.zeros(0, dtype=bool)
@@ -121,20 +149,20 @@ def _find_emptyings(
     fall = before - after
     # a fall that comes back within the next readings is a dip, not an emptying
     reverted = np.zeros(first_after.size, dtype=bool)
-    t_after = t[idx[first_after]]
+    t_after = t[kept.index(first_after)]
     for k in range(1, cfg.confirm_readings + 1):
         j = first_after + k
         ok = j < n
         jj = np.where(ok, j, 0)
-        ok &= (c[jj] == c[first_after]) & (t[idx[jj]] - t_after <= cfg.confirm_h)
+        ok &= (c[jj] == c[first_after]) & (t[kept.index(jj)] - t_after <= cfg.confirm_h)
         reverted |= ok & (xx[jj] >= before - fall / 2.0)
     pressed = compactor[c[first_after]] & (after > cfg.compactor_after_pct)
     # a partial emptying leaves at most half of what was there; smaller falls at high levels are settling or noise
     pressed |= (after > cfg.full_after_pct) & (after > cfg.partial_max_ratio * before)
     # every reading of a reverted fall (from the first low one to the event's end) is a dip
-    dips = idx[d[reverted[np.cumsum(new_run) - 1]]] if reverted.any() else np.zeros(0, dtype=np.int64)
+    dips = kept.index(d[reverted[np.cumsum(new_run) - 1]]) if reverted.any() else np.zeros(0, dtype=np.int64)
     real = ~reverted & ~pressed
-    return idx[last_before[real]], idx[first_after[real]], dips, (idx, c, xx)
+    return kept.index(last_before[real]), kept.index(first_after[real]), dips, kept
 
 
 def _flag_stuck(
@@ -143,20 +171,19 @@ def _flag_stuck(
     x: np.ndarray,
     keep: np.ndarray,
     cfg: CleaningConfig,
-    kept: tuple[np.ndarray, ...] | None = None,
+    kept: _Kept | None = None,
 ) -> np.ndarray:
     """Flag the repeats of a value held for ``stuck_h`` hours or more (in place on ``keep``); returns their indices.
 
     Only pairs of neighbouring kept readings with equal values can belong to a stuck run, and a noisy sensor has
-    few: runs are found among those pairs, without a pass that numbers every reading's run. ``kept`` is
-    ``(index, bin, fill)`` of the readings marked ``keep`` when the caller has it.
+    few: runs are found among those pairs, without a pass that numbers every reading's run. ``kept`` is the
+    readings marked ``keep`` when the caller has them.
     """
-    idx, c, xx = kept if kept is not None else (np.flatnonzero(keep), None, None)
+    kept = _Kept.of(codes, x, keep) if kept is None else kept
+    c, xx = kept.c, kept.x
     none = np.zeros(0, dtype=np.int64)
-    if idx.size < 2:
+    if c.size < 2:
         return none
-    if c is None:
-        c, xx = codes[idx], x[idx]
     pair = np.flatnonzero(xx[1:] == xx[:-1])  # pair k: kept readings k and k + 1
     pair = pair[c[pair + 1] == c[pair]]
     if pair.size == 0:
@@ -166,15 +193,15 @@ def _flag_stuck(
     first = pair[np.r_[0, brk + 1]]
     last = pair[np.r_[brk, pair.size - 1]] + 1
     length = last - first + 1
-    duration = t[idx[last]] - t[idx[first]]
+    duration = t[kept.index(last)] - t[kept.index(first)]
     stuck = (length >= cfg.stuck_min_readings) & (duration >= cfg.stuck_h)
     if not stuck.any():
         return none
     # every reading of a stuck run but its first
     f, n = first[stuck] + 1, length[stuck] - 1
-    pos = np.repeat(f - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum()))
-    keep[idx[pos]] = False
-    return idx[pos]
+    pos = kept.index(np.repeat(f - np.r_[0, np.cumsum(n)[:-1]], n) + np.arange(int(n.sum())))
+    keep[pos] = False
+    return pos
 
 
 @dataclass(frozen=True, slots=True)

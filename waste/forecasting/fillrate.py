@@ -122,10 +122,12 @@ class FillRateModel(FillModel):
         ok &= dt <= self.max_step_h
         ok &= x[:-1] < self.censor_pct
         ok &= same
-        code = c[1:].astype(np.intp)
-        code -= b0
+        # per-bin values spread over its readings by repeating them (a copy, cheaper than a gather); step i is the
+        # step into reading i + 1, of that reading's bin
+        per_bin = np.diff(panel.indptr[b0 : b1 + 1])
         # weight halves every half_life_h before the bin's last reading; 0 for steps that are not used
-        w = t[1:] - last_t[b0:b1][code]
+        w = np.repeat(last_t[b0:b1], per_bin)[1:]
+        np.subtract(t[1:], w, out=w)
         w /= self.half_life_h
         np.exp2(w, out=w)
         w *= ok
@@ -133,21 +135,29 @@ class FillRateModel(FillModel):
         dx *= w
         dtw = w
         dtw *= dt
-        # hour of the week of the step's midpoint (Monday 00:00 UTC = 0; the epoch is a Thursday, 72 h later);
-        # truncation is the floor for the positive times of any real reading
-        mid = np.add(t[1:], t[:-1])
-        mid *= 0.5
-        mid += 72.0
-        cell = mid.astype(np.intp)
-        cell %= HOURS_PER_WEEK
+        # hour of the week of the step's midpoint (Monday 00:00 UTC = 0; the epoch is a Thursday, 72 h later), in
+        # floats: the floor of the hour is a whole number, so its whole weeks (a true division) and the hour left
+        # are exact, and the float steps cost less than an integer remainder, which is not vectorised
+        hour = np.add(t[1:], t[:-1])
+        hour *= 0.5
+        hour += 72.0
+        np.floor(hour, out=hour)
+        weeks = np.divide(hour, float(HOURS_PER_WEEK))
+        np.floor(weeks, out=weeks)
+        weeks *= HOURS_PER_WEEK
+        hour -= weeks
         both = dt <= min(self.hour_step_h, self.day_step_h)
-        key = np.where(both, cell, HOURS_PER_WEEK)
-        code *= HOURS_PER_WEEK + 1
-        key += code
-        code //= HOURS_PER_WEEK + 1
+        key = np.where(both, hour, float(HOURS_PER_WEEK)).astype(np.intp)
+        key += np.repeat(np.arange(0, (b1 - b0) * (HOURS_PER_WEEK + 1), HOURS_PER_WEEK + 1), per_bin)[1:]
         n_keys = (b1 - b0) * (HOURS_PER_WEEK + 1)
-        out["wx"][b0:b1] = np.bincount(key, weights=dx, minlength=n_keys).reshape(b1 - b0, -1)
-        out["wt"][b0:b1] = np.bincount(key, weights=dtw, minlength=n_keys).reshape(b1 - b0, -1)
+        # this chunk's sums per hour of the week, reduced at once to what the model keeps (rows of this chunk's
+        # bins only: chunks write disjoint rows); a table of every bin's 169 cells would cost its memory twice over
+        for v, name in ((dx, "x"), (dtw, "t")):
+            week = np.bincount(key, weights=v, minlength=n_keys).reshape(b1 - b0, -1)
+            out["s" + name][b0:b1] = week.sum(1)
+            cells = week[:, :HOURS_PER_WEEK].reshape(b1 - b0, 7, 24)
+            out["hour_" + name][b0 * 24 : b1 * 24] = cells.sum(1).ravel()
+            out["day_" + name][b0 * 7 : b1 * 7] = cells.sum(2).ravel()
         longer = ok & ~both
         if not longer.any():
             return
@@ -156,8 +166,8 @@ class FillRateModel(FillModel):
             only = np.flatnonzero(longer & (dt <= limit))
             if only.size == 0:
                 continue
-            cells = cell[only] % 24 if n_cells == 24 else cell[only] // 24
-            k = code[only] * n_cells + cells
+            cell = hour[only].astype(np.intp)
+            k = (c[1:][only].astype(np.intp) - b0) * n_cells + (cell % 24 if n_cells == 24 else cell // 24)
             rows = slice(b0 * n_cells, b1 * n_cells)  # this chunk's bins only: chunks write disjoint rows
             out[name + "_x"][rows] += np.bincount(k, weights=dx[only], minlength=(b1 - b0) * n_cells)
             out[name + "_t"][rows] += np.bincount(k, weights=dtw[only], minlength=(b1 - b0) * n_cells)
@@ -165,8 +175,10 @@ class FillRateModel(FillModel):
     def _steps_of(self, panel: Panel, chunk: int = 1 << 17) -> dict[str, np.ndarray]:
         """Each bin's weighted sums of its usable steps, computed once per panel.
 
-        ``wx``/``wt``: rise and hours per hour of the week ``(n_bins, 169)``, the last column holding the steps too
-        long for the profiles; ``sx``/``st`` their row sums; ``hour_*``/``day_*``: steps used by one profile only.
+        ``sx``/``st``: rise and hours of every usable step; ``hour_*``/``day_*``: those by hour of day
+        ``(n_bins * 24)`` and by weekday ``(n_bins * 7)``, with the steps too long for one profile left out of it.
+        Each chunk sums its steps per hour of the week first (a step short enough for both profiles counts in one
+        cell), then reduces them to these.
         The readings are taken in chunks of whole bins of about ``chunk`` readings: steps never cross bins, so the
         sums are exact, and the temporaries stay small enough for the CPU caches and a bounded memory.
         """
@@ -175,8 +187,8 @@ class FillRateModel(FillModel):
             return cached[1]
         nb = panel.n_bins
         out: dict = {
-            "wx": np.zeros((nb, HOURS_PER_WEEK + 1)),
-            "wt": np.zeros((nb, HOURS_PER_WEEK + 1)),
+            "sx": np.zeros(nb),
+            "st": np.zeros(nb),
             "hour_x": np.zeros(nb * 24),
             "hour_t": np.zeros(nb * 24),
             "day_x": np.zeros(nb * 7),
@@ -194,7 +206,6 @@ class FillRateModel(FillModel):
         map_chunks(part, bin_chunks(ptr, chunk), self.workers)  # chunks on threads (see waste.forecasting.parallel)
         starts = out.pop("starts")
         out["cycle_starts"] = np.concatenate([starts[b] for b in sorted(starts)]).astype(np.int64)  # in bin order
-        out["sx"], out["st"] = out["wx"].sum(1), out["wt"].sum(1)
         self._steps_cache = (panel, out)
         return out
 
@@ -220,11 +231,7 @@ class FillRateModel(FillModel):
 
     def _cell_sums(self, s: dict[str, np.ndarray], nb: int) -> tuple[np.ndarray, ...]:
         """Per bin: rise and hours by hour of day ``(n_bins, 24)`` and by weekday ``(n_bins, 7)``."""
-        wx = s["wx"][:, :HOURS_PER_WEEK].reshape(nb, 7, 24)
-        wt = s["wt"][:, :HOURS_PER_WEEK].reshape(nb, 7, 24)
-        hx, ht = wx.sum(1) + s["hour_x"].reshape(nb, 24), wt.sum(1) + s["hour_t"].reshape(nb, 24)
-        day_x, day_t = wx.sum(2) + s["day_x"].reshape(nb, 7), wt.sum(2) + s["day_t"].reshape(nb, 7)
-        return hx, ht, day_x, day_t
+        return tuple(s[k].reshape(nb, n) for k, n in (("hour_x", 24), ("hour_t", 24), ("day_x", 7), ("day_t", 7)))
 
     def _profile(self, panel: Panel, sx: np.ndarray, st: np.ndarray) -> np.ndarray:
         """Profile factors ``(n_bins, n_cells)`` from each bin's sums, shrunk toward its group's shape."""
@@ -281,39 +288,55 @@ class FillRateModel(FillModel):
         weeks = np.floor(p / HOURS_PER_WEEK)
         pos = p - weeks * HOURS_PER_WEEK
         k = np.minimum(np.floor(pos).astype(np.int64), HOURS_PER_WEEK - 1)
-        return weeks * self.cum_[code, -1] + self.cum_[code, k] + (pos - k) * self.hourly_[code, k]
+        # rows and cells as flat indices: a 1-D take costs a fraction of a 2-D fancy index
+        code = np.asarray(code, dtype=np.int64)
+        at = code * (HOURS_PER_WEEK + 1)
+        cum, hourly = self.cum_.ravel(), self.hourly_.ravel()
+        out = weeks * cum.take(at + HOURS_PER_WEEK)
+        at += k
+        out += cum.take(at)
+        at -= code  # code * HOURS_PER_WEEK + k: the cell in ``hourly_``
+        pos -= k
+        pos *= hourly.take(at)
+        out += pos
+        return out
 
-    def level(self, origin: np.ndarray, c0: np.ndarray | None = None) -> np.ndarray:
+    def level(self, origin: np.ndarray, c0: np.ndarray | None = None, start: np.ndarray | None = None) -> np.ndarray:
         """Estimated fill (%) at each origin reading's time: recent readings of its cycle carried forward.
 
-        ``c0`` is :meth:`cum_at` of the origins when the caller has it.
+        ``c0`` is :meth:`cum_at` of the origins and ``start`` their :meth:`cycle_start` when the caller has them.
         """
         panel = self.panel_
         code, t0 = panel.code[origin], panel.t[origin]
         c0 = self.cum_at(origin) if c0 is None else c0
+        # a cycle's readings are the run from its first one: an earlier reading is of the same bin and cycle when
+        # it is not before the start (no bin or cycle to read for each lag)
+        start = self.cycle_start(origin) if start is None else start
         total = np.zeros(origin.size)
         count = np.zeros(origin.size)
         for k in range(self.level_readings):  # a few lags, each vectorised over all origins
             j = origin - k
-            ok = j >= 0
-            jj = np.where(ok, j, 0)
-            ok &= (panel.code[jj] == code) & (panel.cycle[jj] == panel.cycle[origin])
+            ok = j >= start
+            jj = np.maximum(j, start)  # any reading of the bin where not ok: its value is not used
             ok &= t0 - panel.t[jj] <= self.level_window_h
             ok &= (panel.x[jj] < self.censor_pct) | (k == 0)
-            carried = panel.x[jj] + c0 - (c0 if k == 0 else self.cumulative(panel.code[jj], panel.t[jj]))
+            carried = panel.x[jj] + c0 - (c0 if k == 0 else self.cumulative(code, panel.t[jj]))
             total += np.where(ok, carried, 0.0)
             count += ok
         return np.where(count > 0, total / np.maximum(count, 1), panel.x[origin])
 
-    def pace(self, origin: np.ndarray, level: np.ndarray, c0: np.ndarray | None = None) -> np.ndarray:
+    def pace(
+        self, origin: np.ndarray, level: np.ndarray, c0: np.ndarray | None = None, start: np.ndarray | None = None
+    ) -> np.ndarray:
         """How fast the current cycle fills compared with the learned profile (1 = as usual).
 
         The rise seen since the cycle's first reading over the rise the profile expects for that time (each with
         ``cycle_pts`` points added), trusted in proportion ``elapsed / (elapsed + pace_h)`` of the hours the cycle
-        has run: a young cycle (or a saturated one) keeps the learned pace, a long one follows its own.
+        has run: a young cycle (or a saturated one) keeps the learned pace, a long one follows its own. ``c0`` and
+        ``start`` as in :meth:`level`.
         """
         panel = self.panel_
-        start = self.cycle_start(origin)
+        start = self.cycle_start(origin) if start is None else start
         c0 = self.cum_at(origin) if c0 is None else c0
         expected = c0 - self.cum_at(start)
         seen = np.maximum(level - panel.x[start], 0.0)
@@ -323,23 +346,38 @@ class FillRateModel(FillModel):
         return 1.0 + elapsed / (elapsed + self.pace_h) * (raw - 1.0)
 
     def _origin_state(self, origins: np.ndarray) -> dict[str, np.ndarray]:
-        c0 = self.cum_at(origins)
-        level = self.level(origins, c0)
-        return {"level": level, "pace": self.pace(origins, level, c0), "c0": c0}
+        code = self.panel_.code[origins]
+        c0 = self.cumulative(code, self.panel_.t[origins])
+        start = self.cycle_start(origins)
+        level = self.level(origins, c0, start)
+        return {"level": level, "pace": self.pace(origins, level, c0, start), "c0": c0, "code": code}
+
+    def _runs_state(self, origin: np.ndarray) -> dict[str, np.ndarray]:
+        """:meth:`_origin_state` of each origin, worked out once per run of equal origins side by side.
+
+        :meth:`prob_reach` forecasts several times from each origin in a row: the state (level, pace) is the
+        costly part of a forecast, and it depends on the origin only.
+        """
+        if origin.ndim != 1 or origin.size < 2:
+            return self._origin_state(origin)
+        first = np.flatnonzero(np.r_[True, origin[1:] != origin[:-1]])
+        if first.size == origin.size:
+            return self._origin_state(origin)
+        run = np.diff(np.r_[first, origin.size])
+        return {k: np.repeat(v, run) for k, v in self._origin_state(origin[first]).items()}
 
     def _point(
         self, origin: np.ndarray, target_h: np.ndarray, state: dict[str, np.ndarray] | None = None
     ) -> np.ndarray:
-        panel = self.panel_
-        state = self._origin_state(origin) if state is None else state
-        rise = self.cumulative(panel.code[origin], target_h) - state["c0"]
+        state = self._runs_state(origin) if state is None else state
+        rise = self.cumulative(state["code"], target_h) - state["c0"]
         return np.minimum(100.0, state["level"] + state["pace"] * np.maximum(rise, 0.0))
 
     def _point_at_readings(
         self, origin: np.ndarray, target: np.ndarray, state: dict[str, np.ndarray] | None = None
     ) -> np.ndarray:
         state = self._origin_state(origin) if state is None else state
-        rise = self.cum_at(target) - state["c0"]
+        rise = self.cumulative(state["code"], self.panel_.t[target]) - state["c0"]  # a target is of its origin's bin
         return np.minimum(100.0, state["level"] + state["pace"] * np.maximum(rise, 0.0))
 
     def hours_to_reach(self, origin: np.ndarray, start_h: np.ndarray, level_pct: np.ndarray) -> np.ndarray:
