@@ -67,9 +67,9 @@ REASONS: dict[str, str] = {
     "duplicate": "same bin and time as an earlier row",
 }
 
-#: Columns of the stored part of a validated batch.
 #: Largest Unix time (s) a nanosecond timestamp holds, a little under 2262-04-11.
 _LARGEST_UNIX_S = 9.2e9
+#: Columns of the stored part of a validated batch.
 VALID_COLUMNS = ["bin_id", "ts_unix_s", "fill_pct", "distance_mm", "battery_v", "temperature_c"]
 #: Columns of the rejected part.
 REJECTED_COLUMNS = ["line", "field", "reason", "value", "detail", "raw"]
