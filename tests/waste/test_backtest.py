@@ -120,6 +120,7 @@ def test_backtest_command(tmp_path: Path) -> None:
     res = CliRunner().invoke(backtest, ["--data", str(data), "--out", str(out), "--eval-days", "5", "--no-ets"])
     assert res.exit_code == 0, res.output
     assert "FillRate" in res.output
+    assert "ratio_lo" in res.output  # the ratio to the best naive baseline, with its interval over bins
     assert (out / "forecast_r_metrics.csv").is_file()
     bad = CliRunner().invoke(backtest, ["--out", str(out)])
     assert bad.exit_code != 0

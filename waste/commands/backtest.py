@@ -40,7 +40,7 @@ def backtest(
     """
     from waste.backtest import BacktestConfig, default_models, run_backtest
     from waste.forecasting.next_collection import run_next_collection_backtest
-    from waste.forecasting.report import markdown_table, write_results
+    from waste.forecasting.report import markdown_table, ratios, write_results
 
     if (city is None) == (data_path is None):
         raise click.UsageError("give exactly one of --city NAME or --data FILE")
@@ -61,6 +61,10 @@ def backtest(
     out = console()
     out.print(f"[bold]{name}[/]: fill error by model and horizon")
     out.print(markdown_table(result.metrics))
+    ratio = ratios(result.metrics, result.predictions)
+    if not ratio.empty:
+        out.print("our model against the best naive baseline (MAE ratio; ratio_lo-ratio_hi: 90 % interval over bins)")
+        out.print(markdown_table(ratio))
     out.print("overflow before the next visit")
     out.print(markdown_table(result.overflow))
     if out_dir is not None:
