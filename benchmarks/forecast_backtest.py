@@ -4,7 +4,8 @@ Runs the rolling-origin evaluation of :mod:`waste.backtest` on the real sensor l
 (``../shared/sensor_data``, or ``WASTE_SHARED_DATA``): Prague (sub-daily ultrasonic), Wyndham (daily compactor
 levels), Edinburgh (collection log: fill reached by the next collection), and on the bundled sample cities when
 their readings exist. Writes ``benchmarks/results/forecast_<name>*.{csv,md,png}`` and a summary
-``forecast_summary.{csv,md}`` with our model's MAE ratio to the best naive baseline and its interval coverage.
+``forecast_summary.{csv,md}`` with our model's MAE ratio to the best naive baseline and its interval coverage, and
+``forecast_summary_ratios.png``: every ratio with its interval over bins against the target.
 
 A sample city has thousands of bins; ``--city-bins`` (default 50) of them, drawn with a fixed seed, are scored over
 their last 30 days so that the per-bin AutoETS baseline stays affordable (our model is vectorised and would take
@@ -27,6 +28,7 @@ import pandas as pd
 
 from waste.backtest import BacktestConfig, default_models, run_backtest
 from waste.forecasting.next_collection import run_next_collection_backtest
+from waste.forecasting.plots import plot_ratio_summary
 from waste.forecasting.report import markdown_table, ratios, write_results
 from waste.paths import SAMPLE_CITIES, sample_data_root
 from waste.sources import load_source, read_readings
@@ -112,6 +114,7 @@ def main() -> None:
             "# Fill forecasts: our model against the best naive baseline\n\n" + markdown_table(table) + "\n",
             encoding="utf-8",
         )
+        plot_ratio_summary(table, RESULTS / "forecast_summary_ratios.png")
         print(markdown_table(table))
 
 

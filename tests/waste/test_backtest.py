@@ -15,6 +15,7 @@ from waste.commands.backtest import backtest
 from waste.forecasting.baselines import LastValue, LinearCycle, SeasonalNaive
 from waste.forecasting.fillrate import FillRateModel
 from waste.forecasting.next_collection import run_next_collection_backtest
+from waste.forecasting.plots import plot_ratio_summary
 from waste.forecasting.report import ratios, write_results
 from waste.sources import load_source
 
@@ -146,3 +147,21 @@ def test_prague_subset_backtest() -> None:
     ours = res.metrics[res.metrics["model"] == "FillRate"]
     assert len(ours) >= 2
     assert ours["mae"].notna().all()
+
+
+def test_ratio_summary_plot(tmp_path: Path) -> None:
+    """The summary plot takes the ratio tables of several data sets, infinite horizons and missing columns too."""
+    summary = pd.DataFrame(
+        {
+            "data_set": ["a", "a", "b", "b"],
+            "horizon_h": [6.0, 24.0, 24.0, np.inf],
+            "mae_ratio": [0.7, 0.9, 0.5, 0.3],
+            "ratio_lo": [0.6, 0.8, 0.4, 0.2],
+            "ratio_hi": [0.8, 1.0, 0.6, 0.4],
+            "level_only_ratio": [np.nan, np.nan, 0.45, 0.25],
+        }
+    )
+    path = plot_ratio_summary(summary, tmp_path / "ratios.png")
+    assert path.stat().st_size > 10_000
+    plain = plot_ratio_summary(summary[["data_set", "horizon_h", "mae_ratio"]].head(2), tmp_path / "one.png")
+    assert plain.is_file()

@@ -59,3 +59,45 @@ def plot_examples(examples: pd.DataFrame, observed: pd.DataFrame, path: Path, ti
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+def plot_ratio_summary(summary: pd.DataFrame, path: Path, target: float = 0.8) -> Path:
+    """Our MAE ratio to the best naive baseline per data set and horizon, with its interval over bins.
+
+    One panel row: every data set side by side, a point per horizon with the 90 % interval from resampling bins
+    as an error bar, the target as a dashed line and, for coarse sensors, the level-only bound as a cross (the
+    lowest ratio a forecast from the bin and its last reading alone reaches). Horizons without a finite value
+    (Edinburgh's "by the next collection") are left out.
+    """
+    frame = summary[pd.to_numeric(summary["horizon_h"], errors="coerce").between(0, 1e6)].copy()
+    frame["horizon_h"] = frame["horizon_h"].astype(float)
+    sets = list(dict.fromkeys(frame["data_set"]))
+    fig, axes = plt.subplots(1, max(len(sets), 1), figsize=(2.6 * max(len(sets), 1) + 1, 3.6), sharey=True)
+    axes = [axes] if len(sets) <= 1 else list(axes)
+    for ax, name in zip(axes, sets, strict=False):
+        rows = frame[frame["data_set"] == name].sort_values("horizon_h")
+        x = range(len(rows))
+        ratio = rows["mae_ratio"].to_numpy(dtype=float)
+        if {"ratio_lo", "ratio_hi"} <= set(rows.columns):
+            lo, hi = rows["ratio_lo"].to_numpy(dtype=float), rows["ratio_hi"].to_numpy(dtype=float)
+            ax.errorbar(x, ratio, yerr=[ratio - lo, hi - ratio], fmt="o", color="black", capsize=3, label="ours")
+        else:
+            ax.plot(x, ratio, "o", color="black", label="ours")
+        if "level_only_ratio" in rows.columns and rows["level_only_ratio"].notna().any():
+            ax.plot(x, rows["level_only_ratio"], "x", color="tab:red", markersize=8, label="level-only bound")
+        ax.axhline(target, color="0.5", linestyle="--", linewidth=1)
+        ax.axhline(1.0, color="0.8", linewidth=1)
+        ax.set_xticks(list(x), [f"{h:g} h" for h in rows["horizon_h"]])
+        ax.set_title(name)
+    axes[0].set_ylabel("MAE ratio to best naive baseline")
+    handles, labels = axes[-1].get_legend_handles_labels()
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            if lab not in labels:
+                handles.append(h)
+                labels.append(lab)
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
