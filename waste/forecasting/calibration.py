@@ -166,13 +166,15 @@ class LocalCalibration:
 
 
 def calibrate_local(
-    model: FillModel, panel: Panel, *, step_h: float = 7.0, chunk: int = 1 << 12, workers: int | None = None
+    model: FillModel, panel: Panel, *, step_h: float = 7.0, chunk: int = 1 << 14, workers: int | None = None
 ) -> LocalCalibration:
     """Errors of ``model`` forecasting its own training history, summarised per bin, group and horizon.
 
     Origins come from :func:`calibration_origins`; the target at each of :data:`CALIBRATION_HORIZONS_H` is the
     reading nearest ``origin + h`` of the same fill cycle. Chunks of whole bins with about ``chunk`` origins run
-    on ``workers`` threads; the result does not depend on either.
+    on ``workers`` threads; the result does not depend on either. One thread runs as fast with chunks of 4,096 to
+    32,768 origins; two threads are fastest with 16,384, about 1.2 times faster than with 4,096 (each chunk's
+    Python steps between array operations wait for the other thread's).
     """
     origins, step, weight = calibration_origins(panel, step_h, workers=workers)
     n_b, n_h = panel.n_bins, CALIBRATION_HORIZONS_H.size
