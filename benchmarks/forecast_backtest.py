@@ -29,7 +29,7 @@ import pandas as pd
 from waste.backtest import BacktestConfig, default_models, run_backtest
 from waste.forecasting.next_collection import run_next_collection_backtest
 from waste.forecasting.plots import plot_ratio_summary
-from waste.forecasting.report import markdown_table, ratios, write_results
+from waste.forecasting.report import markdown_table, write_results
 from waste.paths import SAMPLE_CITIES, sample_data_root
 from waste.sources import load_source, read_readings
 
@@ -59,7 +59,7 @@ def data_sets() -> list[tuple[str, str, Path | None]]:
     return found
 
 
-def run_one(name: str, fmt: str, path: Path, ets: bool, city_bins: int) -> pd.DataFrame:
+def run_one(name: str, fmt: str, path: Path, ets: bool, city_bins: int) -> None:
     started = time.perf_counter()
     if fmt == "city":
         source = read_readings(path)
@@ -85,7 +85,6 @@ def run_one(name: str, fmt: str, path: Path, ets: bool, city_bins: int) -> pd.Da
     print(f"{name}: {time.perf_counter() - started:.1f} s")
     print(markdown_table(result.metrics))
     print(markdown_table(result.overflow))
-    return ratios(result.metrics, result.predictions)
 
 
 def main() -> None:
@@ -95,11 +94,10 @@ def main() -> None:
     parser.add_argument("--city-bins", type=int, default=50, help="bins scored per sample city (0: all)")
     args = parser.parse_args()
     only = {s for s in args.only.split(",") if s}
-    summaries = []
     for name, fmt, path in data_sets():
         if only and name not in only:
             continue
-        summaries.append(run_one(name, fmt, path, not args.no_ets, args.city_bins))
+        run_one(name, fmt, path, not args.no_ets, args.city_bins)  # writes its ratios for the summary below
     # the summary gathers every data set's ratios on disk, so a partial run (--only) refreshes its own rows
     parts = [
         pd.read_csv(RESULTS / f"forecast_{name}_ratios.csv").assign(data_set=name)

@@ -68,5 +68,5 @@ def backtest(
     out.print("overflow before the next visit")
     out.print(markdown_table(result.overflow))
     if out_dir is not None:
-        for path in write_results(result, out_dir, name):
+        for path in write_results(result, out_dir, name, ratio=ratio):
             out.print(f"wrote {path}")

@@ -72,8 +72,16 @@ def ratios(metrics: pd.DataFrame, predictions: pd.DataFrame | None = None) -> pd
     return table
 
 
-def write_results(result: BacktestResult, out_dir: str | Path, name: str, title: str | None = None) -> list[Path]:
+def write_results(
+    result: BacktestResult,
+    out_dir: str | Path,
+    name: str,
+    title: str | None = None,
+    ratio: pd.DataFrame | None = None,
+) -> list[Path]:
     """Write ``forecast_<name>_{metrics,overflow,ratios}.csv``, ``forecast_<name>.md`` and the PNG plots.
+
+    ``ratio`` is :func:`ratios` of the result when the caller has it already (it resamples bins: not done twice).
 
     Returns
     -------
@@ -85,7 +93,7 @@ def write_results(result: BacktestResult, out_dir: str | Path, name: str, title:
     title = title or name
     stem = f"forecast_{name}"
     written = []
-    ratio = ratios(result.metrics, result.predictions)
+    ratio = ratios(result.metrics, result.predictions) if ratio is None else ratio
     for part, frame in (("metrics", result.metrics), ("overflow", result.overflow), ("ratios", ratio)):
         path = out / f"{stem}_{part}.csv"
         frame.to_csv(path, index=False, float_format="%.4f")
