@@ -11,6 +11,7 @@ import matplotlib as mpl
 
 mpl.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 
 _OURS = "FillRate"
@@ -69,8 +70,8 @@ def plot_ratio_summary(summary: pd.DataFrame, path: Path, target: float = 0.8) -
     lowest ratio a forecast from the bin and its last reading alone reaches). Horizons without a finite value
     (Edinburgh's "by the next collection") are left out.
     """
-    frame = summary[pd.to_numeric(summary["horizon_h"], errors="coerce").between(0, 1e6)].copy()
-    frame["horizon_h"] = frame["horizon_h"].astype(float)
+    horizon = pd.to_numeric(summary["horizon_h"], errors="coerce")
+    frame = summary[np.isfinite(horizon)].assign(horizon_h=horizon)
     sets = list(dict.fromkeys(frame["data_set"]))
     fig, axes = plt.subplots(1, max(len(sets), 1), figsize=(2.6 * max(len(sets), 1) + 1, 3.6), sharey=True)
     axes = [axes] if len(sets) <= 1 else list(axes)
@@ -90,13 +91,11 @@ def plot_ratio_summary(summary: pd.DataFrame, path: Path, target: float = 0.8) -
         ax.set_xticks(list(x), [f"{h:g} h" for h in rows["horizon_h"]])
         ax.set_title(name)
     axes[0].set_ylabel("MAE ratio to best naive baseline")
-    handles, labels = axes[-1].get_legend_handles_labels()
+    legend: dict[str, object] = {}  # one entry per label over all panels (the bound shows on some only)
     for ax in axes:
-        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
-            if lab not in labels:
-                handles.append(h)
-                labels.append(lab)
-    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=8, frameon=False)
+        for handle, label in zip(*ax.get_legend_handles_labels(), strict=True):
+            legend.setdefault(label, handle)
+    fig.legend(legend.values(), legend.keys(), loc="lower center", ncol=len(legend), fontsize=8, frameon=False)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     fig.savefig(path, dpi=110)
     plt.close(fig)

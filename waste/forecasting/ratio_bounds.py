@@ -60,11 +60,12 @@ def bin_bootstrap_ratio(
     pandas.DataFrame
         ``horizon_h, bins, ratio_lo, ratio_hi``; NaN bounds where fewer than two bins were scored.
     """
-    present = [m for m in naive if m in set(predictions["model"])]
-    rows = []
-    if ours not in set(predictions["model"]) or not present:
+    scored = set(predictions["model"])
+    present = [m for m in naive if m in scored]
+    if ours not in scored or not present:
         return pd.DataFrame(columns=["horizon_h", "bins", "ratio_lo", "ratio_hi"])
     rng = np.random.default_rng(seed)
+    rows = []
     table = _abs_errors(predictions, [ours, *present]).reset_index()
     for h, g in table.groupby("horizon_h", sort=True):
         sums = g.groupby("bin_id")[[ours, *present]].sum().to_numpy()  # (bins, models): error sums per bin
