@@ -93,6 +93,8 @@ class LandfillGasParams:
         Gross electrical efficiency of the gas engines on methane LHV (-).
     parasitic_fraction
         Share of gross output used on site (-).
+    availability_h
+        Hours a year the gas engines run, h/yr (about 91 %: planned maintenance and well-field outages).
     """
 
     climate_zone: str = "temperate_wet"
@@ -102,6 +104,7 @@ class LandfillGasParams:
     collection_efficiency: float = 0.60
     engine_efficiency: float = 0.35
     parasitic_fraction: float = 0.07
+    availability_h: float = 8000.0
 
     def __post_init__(self) -> None:
         if self.climate_zone not in DECAY_RATES:

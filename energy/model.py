@@ -108,7 +108,11 @@ OUTPUTS: dict[str, tuple[str, str]] = {
     "gate_fee_usd_per_t": ("Gate fee needed to break even", "USD/t"),
     "lhv_mj_kg": ("Heating value (LHV) as received", "MJ/kg"),
     "burns_unassisted": ("Burns without support fuel (share of draws)", "fraction"),
+    "engines_capped": ("Output held at the installed engines' rating (share of draws)", "fraction"),
 }
+
+#: Outputs that are yes/no per draw: the summary reports the share of draws that say yes.
+SHARE_OUTPUTS: tuple[str, ...] = ("burns_unassisted", "engines_capped")
 
 Draws = dict[str, NDArray[np.float64]]
 Results = dict[str, dict[str, NDArray[np.float64]]]
@@ -176,7 +180,30 @@ def base_draws(scenario: Scenario) -> Draws:
     return {k: np.array([v], dtype=float) for k, v in base.items()}
 
 
-def _waste(scenario: Scenario, draws: Draws, years: NDArray[np.int64], base_tonnes: NDArray[np.float64]):
+@dataclass(frozen=True, slots=True)
+class Waste:
+    """The waste of every draw: tonnes per year and its make-up.
+
+    Attributes
+    ----------
+    tonnes
+        Waste available, t/yr, shape (draws, years).
+    fractions, moisture
+        Wet-mass share and moisture of each component, shape (draws, components).
+    lhv_mj_kg
+        Heating value as received, MJ/kg, one per draw.
+    """
+
+    tonnes: NDArray[np.float64]
+    fractions: NDArray[np.float64]
+    moisture: NDArray[np.float64]
+    lhv_mj_kg: NDArray[np.float64]
+
+
+def waste_of_draws(
+    scenario: Scenario, draws: Draws, years: NDArray[np.int64], base_tonnes: NDArray[np.float64]
+) -> Waste:
+    """Tonnage and composition of each draw: the base tonnage moved by the draw's growth rates."""
     tonnes = base_tonnes[None, :] * growth_perturbation(
         years,
         scenario.projection.base_year,
@@ -189,7 +216,7 @@ def _waste(scenario: Scenario, draws: Draws, years: NDArray[np.int64], base_tonn
     moisture = np.broadcast_to(scenario.composition.moisture_array(), fractions.shape).copy()
     moisture[:, COMPONENTS.index("food")] = draws["food_moisture"]
     lhv = lhv_as_received(fractions, moisture, draws["hhv_factor"] * scenario.composition.hhv_calibration)
-    return tonnes, fractions, moisture, lhv
+    return Waste(tonnes=tonnes, fractions=fractions, moisture=moisture, lhv_mj_kg=lhv)
 
 
 def design(scenario: Scenario) -> Design:
@@ -197,7 +224,8 @@ def design(scenario: Scenario) -> Design:
     years = plant_years(scenario.start_year, scenario.life_years)
     base = base_tonnage(scenario)
     draws = base_draws(scenario)
-    _, fractions, moisture, lhv = _waste(scenario, draws, years, base)
+    waste = waste_of_draws(scenario, draws, years, base)
+    fractions, moisture, lhv = waste.fractions, waste.moisture, waste.lhv_mj_kg
     i = min(scenario.design_year_offset, len(years) - 1)
     peak = scenario.seasonal_peak_factor
     inc_p, ad_p, lfg_p = scenario.incineration, scenario.digestion, scenario.landfill_gas
@@ -207,7 +235,7 @@ def design(scenario: Scenario) -> Design:
     ad_mw = ad.methane_mwh(ad.methane_m3(vs)) * ad_p.engine_efficiency / ad_p.availability_h * peak
     k = lfg.decay_rates(scenario.climate_zone)
     ch4 = lfg.fod_methane_t(base, fractions[0], k, docf=lfg_p.docf, mcf=lfg_p.mcf)
-    lfg_mw = lfg.methane_to_mwh(ch4.max() * lfg_p.collection_efficiency, lfg_p.engine_efficiency) / 8000.0
+    lfg_mw = lfg.methane_to_mwh(ch4.max() * lfg_p.collection_efficiency, lfg_p.engine_efficiency) / lfg_p.availability_h
     return Design(
         years=years,
         base_tonnes=base,
@@ -220,20 +248,152 @@ def design(scenario: Scenario) -> Design:
     )
 
 
-def _finish(out: dict, scenario: Scenario, draws: Draws, tonnes_yr, mwh_net_yr, capex, opex, revenue, i):
-    """Common outputs from per-year tonnes and net MWh, shape (draws, years)."""
-    mwh = mwh_net_yr.mean(axis=1)
-    treated = tonnes_yr.mean(axis=1)
-    out["t_per_day"] = treated / 365.0
-    out["mwh_net_per_yr"] = mwh
-    out["households"] = households_supplied(mwh, scenario.grid.household_mwh_per_yr)
-    out["co2e_avoided_t_per_yr"] = co2e_avoided_t(mwh, scenario.grid.emission_factor_t_per_mwh)
-    out["capex_musd"] = capex / 1e6
-    out["opex_musd_per_yr"] = opex / 1e6
+def _common_outputs(
+    scenario: Scenario,
+    draws: Draws,
+    treated_t_yr: NDArray[np.float64],
+    net_mwh_yr: NDArray[np.float64],
+    capex_usd: NDArray[np.float64],
+    opex_usd_yr: NDArray[np.float64],
+    revenue_usd_yr: NDArray[np.float64],
+) -> dict[str, NDArray[np.float64]]:
+    """Outputs every technology reports alike, from per-year tonnes and net MWh (shape: draws, years).
+
+    ``capex_usd`` is per draw; ``opex_usd_yr`` and ``revenue_usd_yr`` are life averages per draw.
+    """
+    mwh = net_mwh_yr.mean(axis=1)
+    treated = treated_t_yr.mean(axis=1)
     rate, life = draws["discount_rate"], scenario.life_years
-    out["lcoe_usd_per_mwh"] = levelised_cost_per_mwh(capex, opex, mwh, rate, life)
-    out["gate_fee_usd_per_t"] = gate_fee_per_t(capex, opex, revenue, treated, rate, life)
-    return out
+    return {
+        "t_per_day": treated / 365.0,
+        "mwh_net_per_yr": mwh,
+        "households": households_supplied(mwh, scenario.grid.household_mwh_per_yr),
+        "co2e_avoided_t_per_yr": co2e_avoided_t(mwh, scenario.grid.emission_factor_t_per_mwh),
+        "capex_musd": capex_usd / 1e6,
+        "opex_musd_per_yr": opex_usd_yr / 1e6,
+        "lcoe_usd_per_mwh": levelised_cost_per_mwh(capex_usd, opex_usd_yr, mwh, rate, life),
+        "gate_fee_usd_per_t": gate_fee_per_t(capex_usd, opex_usd_yr, revenue_usd_yr, treated, rate, life),
+    }
+
+
+def evaluate_incineration(
+    scenario: Scenario, plan: Design, draws: Draws, waste: Waste
+) -> dict[str, NDArray[np.float64]]:
+    """Incineration: throughput limited by the grate (t/h) and by the furnaces' heat input (MW)."""
+    i = min(scenario.design_year_offset, len(plan.years) - 1)
+    price = draws["power_price"][:, None]
+    q = draws["cost_quantile"]
+    costs = scenario.costs["incineration"]
+    p = scenario.incineration
+    lhv, fractions, moisture = waste.lhv_mj_kg, waste.fractions, waste.moisture
+    cap_t_h = plan.grate.total
+    # The furnaces' heat input is rated at the design LHV; waste of a lower LHV is limited by the grate instead.
+    thermal_cap_mw = cap_t_h * plan.lhv_mj_kg / 3.6
+    hours = p.availability_h
+    lhv_col = np.maximum(lhv, 0.1)[:, None]
+    burnt = np.minimum(np.minimum(waste.tonnes, cap_t_h * hours), thermal_cap_mw * 3.6 * hours / lhv_col)
+    eta = p.electrical_efficiency(draws["gross_efficiency"])[:, None]
+    own = draws["parasitic_fraction"][:, None]
+    gross = inc.electricity_mwh(burnt, lhv_col, eta)
+    net = gross * (1.0 - own)
+    heat = burnt * lhv_col / 3.6 * p.heat_export_fraction
+    capex = costs["capex_usd_per_t_yr"].at(q) * cap_t_h * hours
+    opex = costs["opex_usd_per_t"].at(q) * burnt.mean(axis=1)
+    revenue = (net * price + heat * scenario.grid.heat_price_usd_per_mwh).mean(axis=1)
+    residues = inc.residues_kg_per_t(fractions, moisture, p)
+    return {
+        **_common_outputs(scenario, draws, burnt, net, capex, opex, revenue),
+        "capacity_t_per_day": np.full(len(lhv), cap_t_h * 24.0),  # nameplate: t/h x 24 h
+        "mw_gross": gross[:, i] / hours,
+        "mw_net": net[:, i] / hours,
+        "direct_co2e_t_per_yr": inc.fossil_co2_t_per_t(fractions, moisture) * burnt.mean(axis=1),
+        "residues_t_per_yr": (residues["bottom_ash"] + residues["apc_residues"]) / 1000.0 * burnt.mean(axis=1),
+        "lhv_mj_kg": lhv,
+        "burns_unassisted": inc.burns_without_support_fuel(lhv, fractions, moisture).astype(float),
+        "engines_capped": np.full(len(lhv), np.nan),
+    }
+
+
+def evaluate_digestion(scenario: Scenario, plan: Design, draws: Draws, waste: Waste) -> dict[str, NDArray[np.float64]]:
+    """Anaerobic digestion of separately collected organics, limited by the digesters' loading rate."""
+    i = min(scenario.design_year_offset, len(plan.years) - 1)
+    q = draws["cost_quantile"]
+    costs = scenario.costs["digestion"]
+    d = scenario.digestion
+    n = len(waste.lhv_mj_kg)
+    feed, vs = ad.feed_and_vs(
+        waste.tonnes,
+        waste.fractions[:, None, :],
+        waste.moisture[:, None, :],
+        draws["organics_capture"][:, None],
+        d.vs_purity,
+    )
+    vs_cap = plan.digesters.total * d.olr_kg_vs_m3_day / 1000.0 * 365.0 / scenario.seasonal_peak_factor
+    share = np.minimum(1.0, vs_cap / np.maximum(vs.sum(axis=-1), 1e-9))
+    methane = ad.methane_m3(vs, draws["methane_yield_factor"][:, None]) * share
+    engine_mwh = plan.ad_engines.total * d.availability_h
+    potential = ad.methane_mwh(methane) * d.engine_efficiency
+    gross = np.minimum(potential, engine_mwh)
+    net = gross * (1.0 - d.parasitic_fraction)
+    treated = feed * share
+    capacity_t_yr = treated.max(axis=1) * scenario.seasonal_peak_factor
+    capex = costs["capex_usd_per_t_yr"].at(q) * capacity_t_yr
+    opex = costs["opex_usd_per_t"].at(q) * treated.mean(axis=1)
+    revenue = (net * draws["power_price"][:, None]).mean(axis=1)
+    return {
+        **_common_outputs(scenario, draws, treated, net, capex, opex, revenue),
+        "capacity_t_per_day": capacity_t_yr / 365.0,
+        "mw_gross": gross[:, i] / d.availability_h,
+        "mw_net": net[:, i] / d.availability_h,
+        "direct_co2e_t_per_yr": np.zeros(n),
+        "residues_t_per_yr": ad.digestate_t(treated, methane, d.methane_share).mean(axis=1),
+        "lhv_mj_kg": np.full(n, np.nan),
+        "burns_unassisted": np.full(n, np.nan),
+        "engines_capped": (potential[:, i] > engine_mwh).astype(float),
+    }
+
+
+def evaluate_landfill_gas(
+    scenario: Scenario, plan: Design, draws: Draws, waste: Waste
+) -> dict[str, NDArray[np.float64]]:
+    """Landfill gas: everything landfilled, IPCC FOD methane, the captured share burnt in the installed engines.
+
+    Output above the engines' rating is flared, so the peak-year MW of many draws equals the engines' total.
+    """
+    q = draws["cost_quantile"]
+    costs = scenario.costs["landfill_gas"]
+    g = scenario.landfill_gas
+    n = len(waste.lhv_mj_kg)
+    k = lfg.decay_rates(scenario.climate_zone)[None, :] * draws["decay_rate_factor"][:, None]
+    ch4 = lfg.fod_methane_t(
+        waste.tonnes, waste.fractions, k, docf=g.docf, mcf=g.mcf, methane_fraction=g.methane_fraction
+    )
+    captured = ch4 * draws["collection_efficiency"][:, None]
+    hours = g.availability_h
+    potential = lfg.methane_to_mwh(captured, g.engine_efficiency)
+    gross = np.minimum(potential, plan.lfg_engines.total * hours)
+    net = gross * (1.0 - g.parasitic_fraction)
+    capex = costs["capex_usd_per_kw"].at(q) * gross.max(axis=1) / hours * 1000.0
+    landfill = costs["landfill_usd_per_t"].at(q) * waste.tonnes.mean(axis=1)
+    gas_opex = costs["opex_usd_per_mwh"].at(q) * gross.mean(axis=1)
+    leaked = (ch4 - captured).mean(axis=1) * (1.0 - COVER_OXIDATION) * GWP_CH4
+    revenue = (net * draws["power_price"][:, None]).mean(axis=1)
+    out = _common_outputs(scenario, draws, waste.tonnes, net, capex, gas_opex + landfill, revenue)
+    # LCOE of landfill gas covers the gas system only: the landfill is paid for by the waste it takes.
+    out["lcoe_usd_per_mwh"] = levelised_cost_per_mwh(
+        capex, gas_opex, net.mean(axis=1), draws["discount_rate"], scenario.life_years
+    )
+    return {
+        **out,
+        "capacity_t_per_day": waste.tonnes.max(axis=1) / 365.0,
+        "mw_gross": gross.max(axis=1) / hours,
+        "mw_net": net.max(axis=1) / hours,
+        "direct_co2e_t_per_yr": leaked,
+        "residues_t_per_yr": np.zeros(n),
+        "lhv_mj_kg": np.full(n, np.nan),
+        "burns_unassisted": np.full(n, np.nan),
+        "engines_capped": (potential.max(axis=1) > plan.lfg_engines.total * hours).astype(float),
+    }
 
 
 def evaluate(scenario: Scenario, plan: Design, draws: Draws) -> Results:
@@ -253,91 +413,9 @@ def evaluate(scenario: Scenario, plan: Design, draws: Draws) -> Results:
     dict
         ``results[technology][output]``: arrays with one value per draw; outputs as in :data:`OUTPUTS`.
     """
-    years = plan.years
-    i = min(scenario.design_year_offset, len(years) - 1)
-    tonnes, fractions, moisture, lhv = _waste(scenario, draws, years, plan.base_tonnes)
-    price = draws["power_price"][:, None]
-    q = draws["cost_quantile"]
-    costs = scenario.costs
-    results: Results = {}
-
-    # Incineration: throughput limited by the grate (t/h) and by the furnaces' heat input (MW).
-    p = scenario.incineration
-    cap_t_h = plan.grate.total
-    thermal_cap = cap_t_h * plan.lhv_mj_kg / 3.6
-    hours = p.availability_h
-    lhv_col = np.maximum(lhv, 0.1)[:, None]
-    burnt = np.minimum(np.minimum(tonnes, cap_t_h * hours), thermal_cap * 3.6 * hours / lhv_col)
-    eta = p.electrical_efficiency(draws["gross_efficiency"])[:, None]
-    own = draws["parasitic_fraction"][:, None]
-    gross = inc.electricity_mwh(burnt, lhv_col, eta)
-    net = gross * (1.0 - own)
-    heat = burnt * lhv_col / 3.6 * p.heat_export_fraction
-    capex = costs["incineration"]["capex_usd_per_t_yr"].at(q) * cap_t_h * hours
-    opex = costs["incineration"]["opex_usd_per_t"].at(q) * burnt.mean(axis=1)
-    revenue = (net * price + heat * scenario.grid.heat_price_usd_per_mwh).mean(axis=1)
-    residues = inc.residues_kg_per_t(fractions, moisture, p)
-    out = {
-        "capacity_t_per_day": np.full(len(lhv), cap_t_h * 24.0),  # nameplate: t/h x 24 h
-        "mw_gross": gross[:, i] / hours,
-        "mw_net": net[:, i] / hours,
-        "direct_co2e_t_per_yr": inc.fossil_co2_t_per_t(fractions, moisture) * burnt.mean(axis=1),
-        "residues_t_per_yr": (residues["bottom_ash"] + residues["apc_residues"]) / 1000.0 * burnt.mean(axis=1),
-        "lhv_mj_kg": lhv,
-        "burns_unassisted": inc.burns_without_support_fuel(lhv, fractions, moisture).astype(float),
+    waste = waste_of_draws(scenario, draws, plan.years, plan.base_tonnes)
+    return {
+        "incineration": evaluate_incineration(scenario, plan, draws, waste),
+        "digestion": evaluate_digestion(scenario, plan, draws, waste),
+        "landfill_gas": evaluate_landfill_gas(scenario, plan, draws, waste),
     }
-    results["incineration"] = _finish(out, scenario, draws, burnt, net, capex, opex, revenue, i)
-
-    # Anaerobic digestion of separately collected organics, limited by the digesters' loading rate.
-    d = scenario.digestion
-    feed, vs = ad.feed_and_vs(
-        tonnes, fractions[:, None, :], moisture[:, None, :], draws["organics_capture"][:, None], d.vs_purity
-    )
-    vs_cap = plan.digesters.total * d.olr_kg_vs_m3_day / 1000.0 * 365.0 / scenario.seasonal_peak_factor
-    share = np.minimum(1.0, vs_cap / np.maximum(vs.sum(axis=-1), 1e-9))
-    methane = ad.methane_m3(vs, draws["methane_yield_factor"][:, None]) * share
-    engine_mwh = plan.ad_engines.total * d.availability_h
-    gross = np.minimum(ad.methane_mwh(methane) * d.engine_efficiency, engine_mwh)
-    net = gross * (1.0 - d.parasitic_fraction)
-    treated = feed * share
-    capacity_t_yr = treated.max(axis=1) * scenario.seasonal_peak_factor
-    capex = costs["digestion"]["capex_usd_per_t_yr"].at(q) * capacity_t_yr
-    opex = costs["digestion"]["opex_usd_per_t"].at(q) * treated.mean(axis=1)
-    out = {
-        "capacity_t_per_day": capacity_t_yr / 365.0,
-        "mw_gross": gross[:, i] / d.availability_h,
-        "mw_net": net[:, i] / d.availability_h,
-        "direct_co2e_t_per_yr": np.zeros(len(lhv)),
-        "residues_t_per_yr": ad.digestate_t(treated, methane, d.methane_share).mean(axis=1),
-        "lhv_mj_kg": np.full(len(lhv), np.nan),
-        "burns_unassisted": np.full(len(lhv), np.nan),
-    }
-    results["digestion"] = _finish(out, scenario, draws, treated, net, capex, opex, (net * price).mean(axis=1), i)
-
-    # Landfill gas: everything landfilled, IPCC FOD methane, captured share burnt in engines.
-    g = scenario.landfill_gas
-    k = lfg.decay_rates(scenario.climate_zone)[None, :] * draws["decay_rate_factor"][:, None]
-    ch4 = lfg.fod_methane_t(tonnes, fractions, k, docf=g.docf, mcf=g.mcf, methane_fraction=g.methane_fraction)
-    captured = ch4 * draws["collection_efficiency"][:, None]
-    gross = np.minimum(lfg.methane_to_mwh(captured, g.engine_efficiency), plan.lfg_engines.total * 8000.0)
-    net = gross * (1.0 - g.parasitic_fraction)
-    capex = costs["landfill_gas"]["capex_usd_per_kw"].at(q) * gross.max(axis=1) / 8000.0 * 1000.0
-    landfill = costs["landfill_gas"]["landfill_usd_per_t"].at(q) * tonnes.mean(axis=1)
-    gas_opex = costs["landfill_gas"]["opex_usd_per_mwh"].at(q) * gross.mean(axis=1)
-    leaked = (ch4 - captured).mean(axis=1) * (1.0 - COVER_OXIDATION) * GWP_CH4
-    out = {
-        "capacity_t_per_day": tonnes.max(axis=1) / 365.0,
-        "mw_gross": gross.max(axis=1) / 8000.0,
-        "mw_net": net.max(axis=1) / 8000.0,
-        "direct_co2e_t_per_yr": leaked,
-        "residues_t_per_yr": np.zeros(len(lhv)),
-        "lhv_mj_kg": np.full(len(lhv), np.nan),
-        "burns_unassisted": np.full(len(lhv), np.nan),
-    }
-    revenue = (net * price).mean(axis=1)
-    results["landfill_gas"] = _finish(out, scenario, draws, tonnes, net, capex, gas_opex + landfill, revenue, i)
-    # LCOE of landfill gas covers the gas system only: the landfill is paid for by the waste it takes.
-    results["landfill_gas"]["lcoe_usd_per_mwh"] = levelised_cost_per_mwh(
-        capex, gas_opex, net.mean(axis=1), draws["discount_rate"], scenario.life_years
-    )
-    return results
