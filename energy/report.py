@@ -65,15 +65,25 @@ def fmt_range(p50: float, p10: float, p90: float) -> str:
     return f"{fmt(p50)} ({fmt(p10)}-{fmt(p90)})"
 
 
+def _capped_text(a: Assessment, technology: str) -> str:
+    """How often the installed engines hold back the output, or nothing when they never do."""
+    share = a.value(technology, "engines_capped", "p50")
+    if not share > 0:
+        return ""
+    return f"; they cap the peak output in {share:.0%} of the draws, the gas above it is flared"
+
+
 def layouts(a: Assessment) -> dict[str, str]:
     """Recommended capacity and layout of each technology, in words."""
     p = a.plan
     lhv = p.lhv_mj_kg
     return {
         "incineration": f"{p.grate.describe()} grate lines ({p.grate.total * 24:,.0f} t/day; "
-        f"{p.grate.unit_size * lhv / 3.6:.0f} MW fuel input per line at {lhv:.1f} MJ/kg)",
-        "digestion": f"{p.digesters.describe()} digesters, {p.ad_engines.describe()} gas engines",
-        "landfill_gas": f"{p.lfg_engines.describe()} gas engines, installed in stages as gas builds up",
+        f"{p.grate.unit_size * lhv / 3.6:.0f} MW fuel input per line at the base case's {lhv:.1f} MJ/kg)",
+        "digestion": f"{p.digesters.describe()} digesters, {p.ad_engines.describe()} gas engines"
+        + _capped_text(a, "digestion"),
+        "landfill_gas": f"{p.lfg_engines.describe()} gas engines ({p.lfg_engines.total:g} MW), installed in stages "
+        "as gas builds up" + _capped_text(a, "landfill_gas"),
     }
 
 
@@ -83,6 +93,8 @@ def comparison_table(a: Assessment) -> pd.DataFrame:
     s = a.summary.set_index(["technology", "output"])
     for output in TABLE_OUTPUTS:
         label, unit = s.loc[(TECHNOLOGIES[0], output), ["label", "unit"]]
+        if output == "households":
+            label = f"{label} (at {a.scenario.grid.household_mwh_per_yr:g} MWh/yr each)"
         row = {"output": label if unit.lower() in label.lower() else f"{label} ({unit})"}
         for tech in TECHNOLOGIES:
             r = s.loc[(tech, output)]
@@ -119,6 +131,23 @@ def heating_value_source(a: Assessment) -> str:
     )
 
 
+def _rating_text(design_lhv: float, p50_lhv: float) -> str:
+    """Why the furnaces' heat input is rated at the base case's LHV, and what that means for the P50 waste."""
+    if design_lhv > 1.01 * p50_lhv:
+        where = f"above the P50 of the draws ({p50_lhv:.1f})"
+    elif design_lhv < 0.99 * p50_lhv:
+        where = f"below the P50 of the draws ({p50_lhv:.1f})"
+    else:
+        where = f"at about the P50 of the draws ({p50_lhv:.1f})"
+    return (
+        f"The furnaces' heat input is rated at the base case's LHV ({design_lhv:.1f} MJ/kg, every input at its "
+        f"most likely value), {where}. Waste with an LHV up to that rating is limited by the grate's tonnage "
+        "alone, so rating the furnaces at the most likely waste rather than a lower one keeps the full tonnage "
+        f"when the waste burns hotter; on the P50 waste they use {min(p50_lhv / design_lhv, 1.0):.0%} of the "
+        "rated heat input."
+    )
+
+
 def _summary_text(a: Assessment) -> list[str]:
     sc, p = a.scenario, a.plan
     v = a.value
@@ -151,6 +180,7 @@ def _summary_text(a: Assessment) -> list[str]:
         f"Heating value as received (LHV): {p.lhv_mj_kg:.1f} MJ/kg in the base case, P50 {lhv50:.1f} "
         f"(P10-P90 {lhv10:.1f}-{lhv90:.1f}) over the uncertain composition, moisture and heating values; "
         f"{heating_value_source(a)}. The waste {burn_text}; it does in {share_burns:.0%} of the draws.",
+        _rating_text(p.lhv_mj_kg, lhv50),
         f"Most electricity: {TECH_LABELS[best]}, {fmt(v(best, 'mwh_net_per_yr', 'p50'))} MWh/yr net (P50), "
         f"the yearly use of about {fmt(v(best, 'households', 'p50'))} households at "
         f"{sc.grid.household_mwh_per_yr:g} MWh each.",

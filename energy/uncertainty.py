@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from energy.costs import triangular_quantile
-from energy.model import DRIVERS, OUTPUTS, Design, Draws, Results, base_draws, evaluate
+from energy.model import DRIVERS, OUTPUTS, SHARE_OUTPUTS, Design, Draws, Results, base_draws, evaluate
 from energy.scenario import Scenario
 from waste.errors import InputError
 
@@ -75,15 +75,15 @@ def summarise(results: Results, base: Results) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``technology``, ``output``, ``label``, ``unit``, ``base``, ``p10``, ``p50``, ``p90`` (floats
-        in the output's unit); one row per technology and output. For ``burns_unassisted`` the percentiles
-        columns all hold the share of draws in which the waste burns without support fuel.
+        in the output's unit); one row per technology and output. For the yes/no outputs of
+        :data:`~energy.model.SHARE_OUTPUTS` the percentile columns all hold the share of draws that say yes.
     """
     rows = []
     for tech, outputs in results.items():
         for name, values in outputs.items():
             finite = values[np.isfinite(values)]
             pct = np.percentile(finite, PERCENTILES) if finite.size else [np.nan] * len(PERCENTILES)
-            if name == "burns_unassisted":
+            if name in SHARE_OUTPUTS:
                 pct = [float(finite.mean()) if finite.size else np.nan] * len(PERCENTILES)
             label, unit = OUTPUTS[name]
             row = {"technology": tech, "output": name, "label": label, "unit": unit}

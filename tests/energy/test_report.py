@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from energy.assessment import assess
-from energy.report import blocks, fmt, fmt_range
+from energy.report import blocks, comparison_table, fmt, fmt_range, layouts
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,27 @@ def test_summary_sets_costs_against_the_power_price(santa_cruz, santa_cruz_summa
     line = next(text for text in santa_cruz_summary if text.startswith("Incineration: electricity costs"))
     assert f"{santa_cruz.grid.power_price_usd_per_mwh:g} USD/MWh" in line
     assert "gate fee" in line
+
+
+def test_engines_that_cap_the_output_are_said_to(santa_cruz):
+    """Where the gas engines hold the peak output back, the layout says how often, and the P90 sits at the cap."""
+    a = assess(santa_cruz, runs=200, seed=0)
+    share = a.value("landfill_gas", "engines_capped", "p50")
+    assert 0.0 < share <= 1.0
+    assert a.value("landfill_gas", "mw_gross", "p90") == pytest.approx(a.plan.lfg_engines.total, rel=1e-9)
+    assert f"cap the peak output in {share:.0%} of the draws" in layouts(a)["landfill_gas"]
+    assert "cap" not in layouts(a)["incineration"]
+
+
+def test_household_row_names_the_consumption_it_assumes(baltimore):
+    """'Households supplied' is only meaningful with the consumption per household beside it."""
+    a = assess(baltimore, runs=100, seed=0)
+    table = comparison_table(a)
+    assert f"at {baltimore.grid.household_mwh_per_yr:g} MWh/yr each" in " ".join(table["output"])
+
+
+def test_the_furnace_rating_is_explained_against_the_median(santa_cruz_summary):
+    """The heat-input rating sits at the base case's LHV; the summary says where that is against the P50."""
+    line = next(text for text in santa_cruz_summary if "heat input is rated" in text)
+    assert "above the P50 of the draws" in line
+    assert "of the rated heat input" in line
