@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from energy.assessment import assess
 from energy.charts import TECH_LABELS
 from energy.report import FORMATS, comparison_table, write_report
 from energy.scenario import load_city_scenario, load_scenario
+from energy.validation import error_summary, run_validation
 
 
 @click.command(name="energy")
@@ -30,12 +32,25 @@ from energy.scenario import load_city_scenario, load_scenario
 @click.option("--runs", default=2000, show_default=True, type=click.IntRange(min=1), help="Monte Carlo draws.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed, for reproducible runs.")
 @click.option("--format", "fmt", default="md", show_default=True, type=click.Choice(FORMATS), help="Report format.")
-def energy(city: str | None, scenario_file: Path | None, out: Path | None, runs: int, seed: int, fmt: str) -> None:
+@click.option(
+    "--validate",
+    is_flag=True,
+    help="Instead of a city, estimate the real plants of the shared validation file and print the errors.",
+)
+def energy(
+    city: str | None, scenario_file: Path | None, out: Path | None, runs: int, seed: int, fmt: str, validate: bool
+) -> None:
     """Size waste-to-energy plants for a city scenario and compare the technologies.
 
     Prints incineration, anaerobic digestion and landfill gas side by side (P50 with the P10-P90 range of a
-    Monte Carlo over the uncertain inputs) and writes a Markdown or HTML report with charts.
+    Monte Carlo over the uncertain inputs) and writes a Markdown or HTML report with charts. With --validate it
+    checks the incineration estimate against published figures of real plants instead.
     """
+    if validate:
+        if city or scenario_file:
+            raise click.UsageError("--validate takes no --city or --scenario")
+        _print_validation()
+        return
     if (city is None) == (scenario_file is None):
         raise click.UsageError("give exactly one of --city or --scenario")
     # A WasteError (bad scenario file) becomes a one-line "Error:" in the waste command group, as for every command.
@@ -53,3 +68,27 @@ def energy(city: str | None, scenario_file: Path | None, out: Path | None, runs:
     console = Console(width=150)
     console.print(table)
     console.print(f"Report: {report}")
+
+
+def _print_validation() -> None:
+    """The estimate of every real plant against its published figure, and the error summary."""
+    frame = run_validation()
+    table = Table(title="Incineration estimate against real plants", show_lines=False)
+    for column in ("plant", "country", "compared", "reported", "estimated", "error_pct", "note"):
+        table.add_column(column, overflow="fold")
+    for row in frame.to_dict("records"):
+        cells = []
+        for column in ("plant", "country", "compared", "reported", "estimated", "error_pct", "note"):
+            value = row[column]
+            if isinstance(value, float):
+                cells.append("-" if value != value else f"{value:,.1f}")
+            else:
+                cells.append(escape(str(value)) if value is not None else "-")
+        table.add_row(*cells)
+    console = Console(width=150)
+    console.print(table)
+    summary = error_summary(frame)
+    console.print(
+        f"{summary['plants']} plants scored: median error {summary['median_abs_pct']:.1f} %, "
+        f"largest {summary['max_abs_pct']:.1f} %"
+    )

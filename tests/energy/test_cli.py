@@ -40,3 +40,18 @@ def test_energy_command_needs_city_or_scenario():
     """Neither --city nor --scenario is a usage error."""
     result = CliRunner().invoke(cli, ["energy"])
     assert result.exit_code == 2
+
+
+def test_energy_validate_needs_the_shared_data(tmp_path, monkeypatch):
+    """Without the validation file the command says where it looked, in one line."""
+    monkeypatch.setenv("WASTE_SHARED_DATA", str(tmp_path))
+    result = CliRunner().invoke(cli, ["energy", "--validate"])
+    assert result.exit_code != 0
+    assert "validation data not found" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_energy_validate_refuses_a_city_beside_it():
+    result = CliRunner().invoke(cli, ["energy", "--validate", "--city", "baltimore"])
+    assert result.exit_code == 2
+    assert "--validate takes no --city" in result.output

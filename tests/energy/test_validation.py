@@ -60,3 +60,15 @@ def test_yearly_energy_and_rated_power_both_scored(table):
     """Both kinds of published figure count: yearly energy (actual operation) and rated power (design point)."""
     scored = table[table["scored"].astype(bool)]
     assert set(scored["compared"]) == {"annual energy", "rated power"}
+
+
+def test_energy_validate_prints_every_plant():
+    """``waste energy --validate`` prints the estimate of each real plant and the error summary."""
+    from click.testing import CliRunner
+
+    from waste.cli import cli
+
+    result = CliRunner().invoke(cli, ["energy", "--validate"], env={"WASTE_SHARED_DATA": str(shared_dir())})
+    assert result.exit_code == 0, result.output
+    assert "plants scored: median error" in result.output
+    assert "Covanta" in result.output
