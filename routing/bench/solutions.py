@@ -119,14 +119,6 @@ def read_routes(path: str | Path) -> list[list[int]]:
         raise BenchInputError(msg) from exc
 
 
-def write_routes(path: str | Path, routes: list[list[int]], cost: float) -> Path:
-    """Write ``routes`` (node numbers) and ``cost`` as a VRPLIB solution file and return its path."""
-    path = Path(path)
-    lines = [f"Route #{i + 1}: {' '.join(map(str, r))}" for i, r in enumerate(routes)]
-    path.write_text("\n".join([*lines, f"Cost {cost:g}"]) + "\n", encoding="utf-8")
-    return path
-
-
 def routes_of(instance: Instance, solution: Solution) -> list[list[int]]:
     """VRPLIB routes (node numbers) of ``solution``: stops and reloads, without the last unloading."""
     node_of = {kind: node for node, kind in enumerate(_node_kinds(instance)) if kind[0] != "depot"}
