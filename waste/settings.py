@@ -24,6 +24,8 @@ ENV_NAMES: dict[str, str] = {
     "osrm_url": "WASTE_OSRM_URL",
     "osrm_data": "WASTE_OSRM_DATA",
     "api_token": "WASTE_API_TOKEN",
+    "map_tiles_url": "WASTE_MAP_TILES_URL",
+    "map_tiles_attribution": "WASTE_MAP_TILES_ATTRIBUTION",
 }
 
 
@@ -42,12 +44,21 @@ class Settings:
         Folder of roads prepared by ``waste roads build``, queried in-process (it wins over ``osrm_url``).
     api_token
         Token the web API requires for writes, or ``None`` for none.
+    map_tiles_url
+        Leaflet URL template of the map tiles behind the dispatcher map (``https://host/{z}/{x}/{y}.png``), or
+        ``None`` for none: the map then shows bins and routes on a plain ground. No public tile server is used by
+        default, because the public OpenStreetMap servers' usage policy does not allow an application's traffic;
+        point it at a tile server you run or pay for.
+    map_tiles_attribution
+        Attribution shown on the map for those tiles (for OpenStreetMap data: "© OpenStreetMap contributors").
     """
 
     database_url: str = DEFAULT_DATABASE_URL
     osrm_url: str | None = None
     osrm_data: str | None = None
     api_token: str | None = None
+    map_tiles_url: str | None = None
+    map_tiles_attribution: str | None = None
 
 
 def load_settings(

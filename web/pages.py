@@ -22,7 +22,15 @@ def dispatcher() -> str:
     store = web_state().store
     stored = store.cities()
     cities = [{**city_info(c), "loaded": c in stored} for c in known_cities()]
-    return render_template("dispatcher.html", cities=cities, token=token_for_page(), active="dispatcher")
+    settings = web_state().settings
+    return render_template(
+        "dispatcher.html",
+        cities=cities,
+        token=token_for_page(),
+        active="dispatcher",
+        tiles_url=settings.map_tiles_url or "",
+        tiles_attribution=settings.map_tiles_attribution or "",
+    )
 
 
 def _plan(plan_id: int) -> dict[str, Any]:

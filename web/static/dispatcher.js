@@ -6,10 +6,15 @@ const ROUTE_COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#
   "#756bb1", "#636363"];
 
 const map = L.map("map", { preferCanvas: true, zoomSnap: 0.25 });
-// Tiles are a backdrop only: when they cannot be fetched the map still shows bins and routes on a plain ground.
-L.tileLayer("https://tile.openstreetmap.org/{z}/{x}/{y}.png", {
-  maxZoom: 19, attribution: "&copy; OpenStreetMap contributors",
-}).addTo(map);
+// Tiles are a backdrop only, from the server the settings name (WASTE_MAP_TILES_URL); with none, or when they
+// cannot be fetched, the map shows bins and routes on a plain ground.
+const tilesUrl = document.getElementById("map").dataset.tilesUrl;
+if (tilesUrl) {
+  // The attribution is plain text from the settings: Leaflet inserts it as HTML, so escape it first.
+  const attribution = document.createElement("span");
+  attribution.textContent = document.getElementById("map").dataset.tilesAttribution || "";
+  L.tileLayer(tilesUrl, { maxZoom: 19, attribution: attribution.innerHTML }).addTo(map);
+}
 const binLayer = L.layerGroup().addTo(map);
 const routeLayer = L.layerGroup().addTo(map);
 const siteLayer = L.layerGroup().addTo(map);
