@@ -43,8 +43,10 @@ def print_status(state: CityStatus, out: Console) -> None:
             f"{row.low_battery:,}",
         )
     fleet = Table(title=f"{state.city}: fleet", title_justify="left")
-    for name in ("vehicle type", "trucks", "payload kg", "body m3", "depot", "shift", "streams", "t per load"):
-        fleet.add_column(name, justify="right" if name in ("trucks", "payload kg", "body m3", "t per load") else "left")
+    # The last column is the type's whole fleet loaded once (trucks x payload), not one truck's load.
+    numeric = ("trucks", "payload kg", "body m3", "t, one load per truck")
+    for name in ("vehicle type", "trucks", "payload kg", "body m3", "depot", "shift", "streams", numeric[-1]):
+        fleet.add_column(name, justify="right" if name in numeric else "left")
     for row in state.fleet.itertuples(index=False):
         fleet.add_row(
             row.vehicle_type,
