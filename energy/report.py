@@ -203,9 +203,9 @@ def _summary_text(a: Assessment) -> list[str]:
         "Anaerobic digestion treats only the separately collected organic fraction; the rest still needs "
         "landfill or incineration, so it complements either rather than replacing them.",
     ]
-    sized = [e for e in sc.existing if e.capacity_t_per_day]
+    sized = [(e, e.capacity_t_per_day) for e in sc.existing if e.capacity_t_per_day]
     if sized:
-        named = "; ".join(f"{e.name} ({e.kind}, {fmt(e.capacity_t_per_day)} t/day)" for e in sized)
+        named = "; ".join(f"{e.name} ({e.kind}, {fmt(t_per_day)} t/day)" for e, t_per_day in sized)
         lines.append(
             f"Already serving the city: {named}. The figures above are for new plants sized on the city's own "
             "waste: compare them with extending, replacing or contracting these facilities."
@@ -304,12 +304,12 @@ def render_markdown(content: list[tuple[str, object]]) -> str:
             parts.append(f"## {payload}")
         elif kind == "p":
             parts.append(str(payload))
-        elif kind == "ul":
-            parts.append("\n".join(f"- {item}" for item in payload))  # type: ignore[union-attr]
-        elif kind == "table":
-            parts.append(_md_table(payload))  # type: ignore[arg-type]
-        elif kind == "img":
-            alt, name = payload  # type: ignore[misc]
+        elif kind == "ul" and isinstance(payload, list):
+            parts.append("\n".join(f"- {item}" for item in payload))
+        elif kind == "table" and isinstance(payload, pd.DataFrame):
+            parts.append(_md_table(payload))
+        elif kind == "img" and isinstance(payload, tuple):
+            alt, name = (str(part) for part in payload)
             parts.append(f"![{alt}]({name})")
     return "\n\n".join(parts) + "\n"
 
@@ -328,12 +328,12 @@ def render_html(content: list[tuple[str, object]]) -> str:
     for kind, payload in content:
         if kind in {"h1", "h2", "p"}:
             parts.append(f"<{kind}>{esc(str(payload))}</{kind}>")
-        elif kind == "ul":
-            parts.append("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in payload) + "</ul>")  # type: ignore[union-attr]
-        elif kind == "table":
-            parts.append(payload.to_html(index=False, escape=True))  # type: ignore[union-attr]
-        elif kind == "img":
-            alt, name = payload  # type: ignore[misc]
+        elif kind == "ul" and isinstance(payload, list):
+            parts.append("<ul>" + "".join(f"<li>{esc(str(i))}</li>" for i in payload) + "</ul>")
+        elif kind == "table" and isinstance(payload, pd.DataFrame):
+            parts.append(payload.to_html(index=False, escape=True))
+        elif kind == "img" and isinstance(payload, tuple):
+            alt, name = (str(part) for part in payload)
             parts.append(f'<p><img src="{esc(name)}" alt="{esc(alt)}"></p>')
     parts.append("</body></html>")
     return "\n".join(parts) + "\n"

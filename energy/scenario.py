@@ -341,7 +341,10 @@ def load_scenario(path: str | Path) -> Scenario:
                 raise r.fail(f"{section}.{key}", "missing cost range [low, most_likely, high]")
             low, mode, high = r.pair(section, key, 3)
             costs[tech][key] = CostRange(low, mode, high, source=f"{path}: {section}.{key}")
-    uncertainty = {key: r.pair("uncertainty", key, 2) for key in r.table("uncertainty", required=False)}
+    uncertainty: dict[str, tuple[float, float]] = {}
+    for key in r.table("uncertainty", required=False):
+        low, high = r.pair("uncertainty", key, 2)
+        uncertainty[key] = (low, high)
     existing = tuple(
         Existing(
             name=str(item.get("name", "")),

@@ -86,7 +86,7 @@ def summarise(results: Results, base: Results) -> pd.DataFrame:
             if name in SHARE_OUTPUTS:
                 pct = [float(finite.mean()) if finite.size else np.nan] * len(PERCENTILES)
             label, unit = OUTPUTS[name]
-            row = {"technology": tech, "output": name, "label": label, "unit": unit}
+            row: dict[str, str | float] = {"technology": tech, "output": name, "label": label, "unit": unit}
             row["base"] = float(base[tech][name][0])
             row.update({f"p{p}": float(v) for p, v in zip(PERCENTILES, pct, strict=True)})
             rows.append(row)

@@ -30,6 +30,7 @@ The region's waste, for the United States:
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -105,16 +106,15 @@ VALIDATION_COLUMNS: tuple[str, ...] = (
 )
 
 
-def shared_data_dir(env: dict[str, str] | None = None) -> Path:
+def shared_data_dir(env: Mapping[str, str] | None = None) -> Path:
     """Shared data folder beside the project (``../shared``), or ``WASTE_SHARED_DATA`` when set."""
-    env = os.environ if env is None else env
-    override = env.get("WASTE_SHARED_DATA")
+    override = (os.environ if env is None else env).get("WASTE_SHARED_DATA")
     if override:
         return Path(override)
     return Path(__file__).resolve().parents[1].parent / "shared"
 
 
-def plants_file(env: dict[str, str] | None = None) -> Path:
+def plants_file(env: Mapping[str, str] | None = None) -> Path:
     """Path of ``plants_validation.csv``.
 
     Raises
@@ -209,6 +209,6 @@ def error_summary(table: pd.DataFrame) -> dict[str, float]:
     }
 
 
-def run_validation(env: dict[str, str] | None = None) -> pd.DataFrame:
+def run_validation(env: Mapping[str, str] | None = None) -> pd.DataFrame:
     """Read the shared validation file and return :func:`validate`'s table."""
     return validate(pd.read_csv(plants_file(env)))

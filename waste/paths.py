@@ -8,6 +8,7 @@ one's own laid out the same way.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from waste.errors import ConfigError
@@ -16,7 +17,7 @@ from waste.errors import ConfigError
 SAMPLE_CITIES: tuple[str, ...] = ("baltimore", "santa_cruz")
 
 
-def sample_data_root(env: dict[str, str] | None = None) -> Path:
+def sample_data_root(env: Mapping[str, str] | None = None) -> Path:
     """Folder that holds one sub-folder per sample city.
 
     Parameters
@@ -24,14 +25,13 @@ def sample_data_root(env: dict[str, str] | None = None) -> Path:
     env
         Environment to read ``WASTE_SAMPLE_DATA`` from; the process environment by default.
     """
-    env = os.environ if env is None else env
-    override = env.get("WASTE_SAMPLE_DATA")
+    override = (os.environ if env is None else env).get("WASTE_SAMPLE_DATA")
     if override:
         return Path(override)
     return Path(__file__).resolve().parent.parent / "sample_data"
 
 
-def city_dir(city: str, env: dict[str, str] | None = None) -> Path:
+def city_dir(city: str, env: Mapping[str, str] | None = None) -> Path:
     """Folder of one sample city, checked to exist.
 
     Raises
