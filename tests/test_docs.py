@@ -78,16 +78,21 @@ def markdown_files() -> list[Path]:
 
 
 def slug(heading: str) -> str:
-    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces as hyphens."""
-    text = re.sub(r"[`*_]", "", heading.strip().lower())
-    text = re.sub(r"[^\w\- ]", "", text)
+    """The anchor GitHub gives a heading: lower case, punctuation (not - or _) dropped, spaces as hyphens."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
     return text.replace(" ", "-")
 
 
 def anchors(path: Path) -> set[str]:
-    """The anchors of every heading of a Markdown file."""
+    """The anchors of every heading of a Markdown file; a repeated heading gets ``-1``, ``-2``, ... as on GitHub."""
     text = FENCE.sub("", path.read_text(encoding="utf-8"))
-    return {slug(m.group(1)) for m in re.finditer(r"^#{1,6}\s+(.+?)\s*#*\s*$", text, re.MULTILINE)}
+    seen: dict[str, int] = {}
+    found = set()
+    for match in re.finditer(r"^#{1,6}\s+(.+?)\s*#*\s*$", text, re.MULTILINE):
+        base = slug(match.group(1))
+        found.add(f"{base}-{seen[base]}" if base in seen else base)
+        seen[base] = seen.get(base, 0) + 1
+    return found
 
 
 def relative_links(path: Path) -> list[str]:
@@ -139,9 +144,9 @@ def test_the_link_checker_sees_links_and_skips_code(tmp_path: Path) -> None:
     """Links in text are checked; brackets inside code, and web addresses, are not links to check."""
     page = tmp_path / "page.md"
     page.write_text(
-        "# A page\n\nSee [the guide](guide.md) and [a site](https://example.org).\n\n"
+        "# A page\n\n## `waste_x` usage\n\n## Notes\n\n## Notes\n\nSee [the guide](guide.md) and [a site](https://example.org).\n\n"
         "```python\nx = values[0](1)\n```\n\nInline `d[k](v)` is code.\n",
         encoding="utf-8",
     )
     assert relative_links(page) == ["guide.md"]
-    assert "a-page" in anchors(page)
+    assert anchors(page) == {"a-page", "waste_x-usage", "notes", "notes-1"}
