@@ -10,8 +10,10 @@ from rich.table import Table
 
 from energy.assessment import assess
 from energy.charts import TECH_LABELS
+from energy.recycling_source import with_recycling_records
 from energy.report import FORMATS, comparison_table, write_report
 from energy.scenario import load_city_scenario, load_scenario
+from waste.commands._options import db_option, store_from
 
 
 @click.command(name="energy")
@@ -30,7 +32,22 @@ from energy.scenario import load_city_scenario, load_scenario
 @click.option("--runs", default=2000, show_default=True, type=click.IntRange(min=1), help="Monte Carlo draws.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed, for reproducible runs.")
 @click.option("--format", "fmt", default="md", show_default=True, type=click.Choice(FORMATS), help="Report format.")
-def energy(city: str | None, scenario_file: Path | None, out: Path | None, runs: int, seed: int, fmt: str) -> None:
+@click.option(
+    "--tonnage-from-records",
+    is_flag=True,
+    help="Take the tonnage from the store's recycling records of --city (residual tonnes), not the scenario's.",
+)
+@db_option
+def energy(
+    city: str | None,
+    scenario_file: Path | None,
+    out: Path | None,
+    runs: int,
+    seed: int,
+    fmt: str,
+    tonnage_from_records: bool,
+    db_url: str | None,
+) -> None:
     """Size waste-to-energy plants for a city scenario and compare the technologies.
 
     Prints incineration, anaerobic digestion and landfill gas side by side (P50 with the P10-P90 range of a
@@ -40,6 +57,10 @@ def energy(city: str | None, scenario_file: Path | None, out: Path | None, runs:
         raise click.UsageError("give exactly one of --city or --scenario")
     # A WasteError (bad scenario file) becomes a one-line "Error:" in the waste command group, as for every command.
     scenario = load_city_scenario(city) if city else load_scenario(scenario_file)  # type: ignore[arg-type]
+    if tonnage_from_records:
+        if city is None:
+            raise click.UsageError("--tonnage-from-records needs --city")
+        scenario = with_recycling_records(scenario, store_from(db_url), city)
     result = assess(scenario, runs=runs, seed=seed)
     name = city or scenario_file.stem  # type: ignore[union-attr]
     report = write_report(result, out or Path("energy_report") / name, fmt)

@@ -109,6 +109,7 @@ def _post(url: str, body: bytes, event_id: int, timeout_s: float) -> tuple[int |
         with urllib.request.urlopen(request, timeout=timeout_s) as answer:
             return int(answer.status), None
     except urllib.error.HTTPError as exc:
+        exc.close()  # the error carries the open response
         return int(exc.code), f"HTTP {exc.code}"
     except (urllib.error.URLError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
