@@ -96,7 +96,7 @@ def test_offers_respect_area_stream_container_and_days(city: Store) -> None:
 def test_price_follows_the_list_and_charges_road_km_outside_the_base_area(city: Store) -> None:
     roll = _hauler(city, "BAL-ROLL")
     inside = price(roll, "construction", 6.0, 5.0)
-    assert inside == pytest.approx(120 + 70 * 6.0 * 0.5)
+    assert inside == pytest.approx(150 + 75 * 6.0 * 0.5)
     assert price(roll, "construction", 6.0, 20.0) == pytest.approx(inside + 3.0 * (20.0 - 12.0))
 
 
