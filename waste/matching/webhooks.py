@@ -4,7 +4,7 @@ Status changes leave a ``pending`` row in ``webhook_deliveries`` (see :mod:`wast
 :func:`deliver_pending` posts each as JSON; a failure (no answer, or an HTTP status other than 2xx) is retried after
 ``base_delay_s``, then twice that, and so on, up to ``max_attempts`` attempts; the row records the attempts, the last
 HTTP status and error, and ends ``delivered`` or ``failed``. A failed delivery is kept for the operator to see
-(``waste requests deliveries``); it is not retried again by itself.
+(``waste requests webhooks``); it is not retried again by itself.
 """
 
 from __future__ import annotations
