@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from waste.districts import city_districts
 from waste.errors import InputError
@@ -22,7 +23,7 @@ from waste.matching.requests import (
     visible_request,
 )
 from waste.paths import city_dir
-from waste.store import Store
+from waste.store import Store, open_store
 
 GOOD = {
     "lat": 39.29,
@@ -142,3 +143,19 @@ def test_tokens_identify_accounts_and_requesters_see_only_their_own(store: Store
     assert list(events["status_to"]) == ["requested", "cancelled"]
     assert list(events["actor"]) == ["alice", "alice"]
     assert events["ts"].dt.tz is not None
+
+
+def test_a_store_of_the_previous_schema_gets_the_new_tables(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    store = open_store(url)
+    with store.engine.begin() as conn:
+        for table in ("requests", "offers", "recycling_records"):
+            conn.execute(sa.text(f"DROP TABLE {table}"))
+        conn.execute(sa.text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
+    store.dispose()
+    store = open_store(url)
+    names = set(sa.inspect(store.engine).get_table_names())
+    assert {"requests", "offers", "recycling_records", "accounts", "haulers"} <= names
+    with store.engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar_one() == "2"
+    store.dispose()
