@@ -122,7 +122,8 @@ def test_request_hauler_day_and_recycling_pages(server: str, app: Flask) -> None
         page.click("#show-day")
         page.wait_for_function("document.body.dataset.stops === '1'")
         page.click("button.mark-collected")
-        page.wait_for_function("document.getElementById('day-message').textContent.includes('collected')")
+        page.wait_for_function("document.getElementById('day-message').textContent === 'request 1 collected'")
+        page.wait_for_function("document.querySelector('tr.stop td:nth-child(7)').textContent === 'collected'")
         page.screenshot(path=str(ARTIFACTS / "hauler_day.png"))
 
         page.goto(f"{server}/recycling?city=baltimore")

@@ -5,8 +5,8 @@
     requested -> offered -> accepted -> scheduled -> collected
         |           |           |           |
         +-----------+-----------+-----------+--> cancelled     (requester or city, before collection)
-                                |           +--> missed        (hauler, city, or the system when the day passed)
-                                +--> missed
+                                |           +--> missed        (hauler, city, or the day's plan)
+                                +--> missed, or collected before the plan made it scheduled
 
 A requested or offered request goes back to ``requested`` when its offers lapse (a re-offer). ``collected``,
 ``cancelled`` and ``missed`` are final for the request; a missed pickup gets a recovery pickup (a new request
@@ -21,7 +21,8 @@ from waste.matching.accounts import Account
 TRANSITIONS: dict[str, frozenset[str]] = {
     "requested": frozenset({"offered", "accepted", "cancelled"}),
     "offered": frozenset({"accepted", "requested", "cancelled"}),
-    "accepted": frozenset({"scheduled", "missed", "cancelled"}),
+    # A hauler may collect an accepted pickup before the day's plan makes it scheduled.
+    "accepted": frozenset({"scheduled", "collected", "missed", "cancelled"}),
     "scheduled": frozenset({"collected", "missed", "cancelled"}),
     "collected": frozenset(),
     "missed": frozenset(),
@@ -44,7 +45,7 @@ def check_transition(current: str, new: str, *, field: str = "status") -> None:
         raise InputError(f"{new!r} is not a status; known: {', '.join(TRANSITIONS)}", field=field)
     if new not in TRANSITIONS[current]:
         allowed = ", ".join(sorted(TRANSITIONS[current])) or "none (final)"
-        raise InputError(f"a {current} request cannot become {new}; allowed: {allowed}", field=field)
+        raise InputError(f"a request that is {current} cannot become {new}; allowed: {allowed}", field=field)
 
 
 def may_change(account: Account | None, new: str) -> bool:
