@@ -26,7 +26,10 @@ DAY_SOLVER = "ortools"
 
 @dataclass(frozen=True, slots=True)
 class ScheduledDay:
-    """A hauler's solved day: ETA (s from midnight) of each served request, requests left out, routes' cost."""
+    """A hauler's solved day: ETA (s from midnight) of each served request, requests left out, routes' cost.
+
+    ``insertion_cost`` is the cost of the same day's routes as insertion built them, before the solve.
+    """
 
     hauler_id: str
     date: str
@@ -36,6 +39,7 @@ class ScheduledDay:
     distance_km: float
     trucks_used: int
     result: Result
+    insertion_cost: float
 
 
 def day_problem(day: HaulerDay) -> Problem:
@@ -106,4 +110,5 @@ def schedule_day(day: HaulerDay, *, time_limit_s: float = 2.0, seed: int = 0) ->
         distance_km=result.solution.distance_m() / 1000.0,
         trucks_used=sum(1 for r in result.solution if r.stops()),
         result=result,
+        insertion_cost=day.total_cost(),
     )

@@ -124,6 +124,7 @@ class MonthResult:
     credited: float = 0.0
     price_total: float = 0.0
     route_cost_total: float = 0.0
+    insertion_cost_total: float = 0.0
     route_km_total: float = 0.0
     runtime_s: float = 0.0
     by_hauler: dict[str, int] = field(default_factory=dict)
@@ -244,6 +245,7 @@ def _run_day(
     """The crews' day: collect (with records) or miss each scheduled pickup; the missed-pickup rule."""
     for day in solved:
         result.route_cost_total += day.cost
+        result.insertion_cost_total += day.insertion_cost
         result.route_km_total += day.distance_km
     scheduled = list_requests(store, city=config.city, status="scheduled", service_date=today)
     missed = list(list_requests(store, city=config.city, status="missed", service_date=today)["request_id"])
