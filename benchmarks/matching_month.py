@@ -16,8 +16,9 @@ run times are noisy.
 Usage::
 
     python benchmarks/matching_month.py [--days 30] [--requesters 300] [--seed 0] [--cities baltimore,santa_cruz]
+        [--tag _name]
 
-Writes ``benchmarks/results/matching_month.csv`` and ``matching_month.md``.
+Writes ``benchmarks/results/matching_month<tag>.csv`` and ``matching_month<tag>.md``.
 """
 
 from __future__ import annotations
@@ -92,6 +93,7 @@ def main() -> None:
     parser.add_argument("--requesters", type=int, default=300)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cities", default="baltimore,santa_cruz")
+    parser.add_argument("--tag", default="", help="suffix of the result files")
     args = parser.parse_args()
     frame = run(args.cities.split(","), args.days, args.requesters, args.seed)
     RESULTS.mkdir(parents=True, exist_ok=True)

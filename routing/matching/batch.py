@@ -1,12 +1,15 @@
 """Batch matching: a day's requests matched jointly, as an assignment over requests and haulers' days.
 
 Each request takes at most one of its offers; each hauler's day takes at most its free pickups and its trucks' free
-volume. The objective serves as many requests as possible first (each unserved request costs more than any offer)
-and then minimises the total price. Offers are priced against the routes as they stood before the batch, so the
-joint answer is then inserted into the routes one by one, cheapest insertion, and a request whose chosen day no
-longer fits goes to its next offer (rarely needed; counted in :attr:`BatchResult.reinserted`).
+volume. The objective serves as many requests as possible first (each unserved request costs more than any offer),
+then minimises the total price, and among equal prices the haulers' marginal costs (weighted by
+:data:`MARGINAL_COST_WEIGHT`, a tie-break only): without it, a hauler's two days at the same price would be picked
+at random and its routes would suffer.
 
-Solved with OR-Tools' MIP interface (SCIP, or CBC when SCIP is absent); the model is small (hundreds of binaries).
+Offers are priced against the routes as they stood before the batch, so the joint answer is then inserted into the
+routes one by one, cheapest price first; a request whose chosen day no longer fits takes its next offer
+(:meth:`routing.matching.engine.Matcher.match_batch`). Solved with OR-Tools' MIP interface (SCIP, or CBC when SCIP
+is absent); the model is small (hundreds of binaries).
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ from dataclasses import dataclass
 from ortools.linear_solver import pywraplp
 
 from routing.matching.offers import Offer
+
+#: Weight of the marginal cost in the objective: a tie-break among offers of equal price.
+MARGINAL_COST_WEIGHT = 1e-4
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +68,7 @@ def assign(
             var = solver.BoolVar(f"x_{rid}_{n}")
             x[rid, n] = var
             row.SetCoefficient(var, 1)
-            objective.SetCoefficient(var, offer.price - unserved_cost)
+            objective.SetCoefficient(var, offer.price + MARGINAL_COST_WEIGHT * offer.marginal_cost - unserved_cost)
             by_day.setdefault((offer.hauler_id, offer.service_date), []).append((rid, n))
     for key, members in by_day.items():
         count = solver.Constraint(0, max(0, free_pickups.get(key, 0)))
