@@ -6,10 +6,11 @@ then minimises the total price, and among equal prices the haulers' marginal cos
 :data:`MARGINAL_COST_WEIGHT`, a tie-break only): without it, a hauler's two days at the same price would be picked
 at random and its routes would suffer.
 
-Offers are priced against the routes as they stood before the batch, so the joint answer is then inserted into the
-routes one by one, cheapest price first; a request whose chosen day no longer fits takes its next offer
-(:meth:`routing.matching.engine.Matcher.match_batch`). Solved with OR-Tools' MIP interface (SCIP, or CBC when SCIP
-is absent); the model is small (hundreds of binaries).
+Offers are priced against the routes as they stood before the batch, so the joint answer fixes each request's
+hauler, and :meth:`routing.matching.engine.Matcher.match_batch` then inserts the requests one by one, cheapest first,
+each on the day its hauler can now serve it at least cost; one that no longer fits takes its next offer.
+
+Solved with OR-Tools' MIP interface (SCIP, or CBC when SCIP is absent); the model is small (hundreds of binaries).
 """
 
 from __future__ import annotations

@@ -157,12 +157,16 @@ class Matcher:
             free_volume[hid, date] = float(day.hauler.trucks) * float(day.hauler.truck_capacity_m3) - used
         volumes = {rid: float(self._request(rid)["volume_m3"]) for rid in ids}
         result = assign(offers, free_pickups, free_volume, volumes)
-        # Cheapest chosen offers first, so the one-by-one insertion keeps what the assignment priced.
+        # The assignment chose each request's hauler against the routes as they stood before the batch; its day is
+        # chosen now, by insertion into the routes as they are (the requests of a batch that are near each other end
+        # up on the same day, as one by one they would). Cheapest chosen offers first.
         for rid in sorted(ids, key=lambda r: (result.chosen[r] is None, getattr(result.chosen[r], "price", 0.0))):
             chosen = result.chosen[rid]
-            options = offers[rid]
+            options = list(offers[rid])
             if chosen is not None:
-                options = [chosen, *[o for o in options if o is not chosen]]
+                fresh = self.offers(rid, only=chosen.hauler_id, save=False)
+                best_day = min(fresh, key=lambda o: (o.marginal_cost, o.service_date)) if fresh else chosen
+                options = [best_day, *[o for o in options if o.hauler_id != chosen.hauler_id]]
             ids_saved = save_offers(self.store, rid, [o.record() for o in options])
             for offer_id in ids_saved:
                 try:

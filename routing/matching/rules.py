@@ -1,7 +1,8 @@
 """How one offer is chosen among a request's offers: cheapest (the default), fastest, or keep the haulers' shares.
 
 ``cheapest``
-    Lowest price to the requester; ties go to the earlier day, then the lower marginal cost.
+    Lowest price to the requester; among equal prices (a hauler's days of the span), the lowest marginal cost: the
+    day that fits the hauler's routes best, which the requester accepted by giving the span. Then the earlier day.
 ``fastest``
     Earliest day and window; ties go to the lower price.
 ``share``
@@ -41,7 +42,7 @@ def choose(
     if not offers:
         return None
     if rule == "cheapest":
-        return min(offers, key=lambda o: (o.price, o.service_date, o.marginal_cost))
+        return min(offers, key=lambda o: (o.price, o.marginal_cost, o.service_date))
     if rule == "fastest":
         return min(offers, key=lambda o: (o.service_date, o.arrival_s, o.price))
     if rule == BASELINE:
