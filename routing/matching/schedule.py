@@ -4,6 +4,9 @@ Insertion (:mod:`routing.matching.day`) places stops as they are accepted; once 
 re-solved together as a :class:`~routing.problem.Problem` (depot, the hauler's disposal site, trucks ending with an
 unloading) by a solver backend and judged by :func:`routing.check.assert_feasible`. A stop the solver cannot place
 within its window is reported unserved, never dropped in silence: the caller treats it as a missed pickup.
+
+The solve is OR-Tools' (it models the windows, the final unloading and the volume directly), warm-started from the
+insertion routes, so its local search starts from what matching built and the day never ends dearer than that.
 """
 
 from __future__ import annotations
@@ -15,13 +18,13 @@ import numpy as np
 from routing.check import assert_feasible
 from routing.matching.day import UNLOAD_S, HaulerDay
 from routing.problem import Depot, DisposalSite, Problem, Stop, VehicleType
-from routing.solvers import Result, solve
+from routing.solution import Route, Solution, Visit
+from routing.solvers import Result
+from routing.solvers.ortools import solve as ortools_solve
 from waste.matching.model import STREAMS
 
 #: Payload limit of a hauler's truck (kg): on-demand pickups fill a truck's volume long before its legal weight.
 TRUCK_PAYLOAD_KG = 12_000.0
-#: Backend for hauler days: OR-Tools models the windows, the final unloading and the volume directly.
-DAY_SOLVER = "ortools"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,7 +96,7 @@ def day_problem(day: HaulerDay) -> Problem:
 def schedule_day(day: HaulerDay, *, time_limit_s: float = 2.0, seed: int = 0) -> ScheduledDay:
     """Solve and check a hauler's day; the ETA of each request served, and the requests it could not serve."""
     problem = day_problem(day)
-    result = solve(problem, solver=DAY_SOLVER, time_limit_s=time_limit_s, seed=seed)
+    result = ortools_solve(problem, time_limit_s=time_limit_s, seed=seed, initial=insertion_solution(day, problem))
     assert_feasible(problem, result.solution)
     arrival = {}
     for route in result.solution:
@@ -112,3 +115,13 @@ def schedule_day(day: HaulerDay, *, time_limit_s: float = 2.0, seed: int = 0) ->
         result=result,
         insertion_cost=day.total_cost(),
     )
+
+
+def insertion_solution(day: HaulerDay, problem: Problem) -> Solution:
+    """The day's insertion routes as a solution of :func:`day_problem` (visit times left at zero: a warm start)."""
+    routes = []
+    for n, order in enumerate(day.routes):
+        visits = [Visit("depot", 0, 0, 0, 0), *(Visit("stop", i, 0, 0, 0) for i in order)]
+        visits += [Visit("disposal", 0, 0, 0, 0), Visit("depot", 0, 0, 0, 0)]
+        routes.append(Route(0, n, tuple(visits)))
+    return Solution(problem, tuple(routes))

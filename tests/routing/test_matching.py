@@ -147,7 +147,7 @@ def test_lifecycle_through_the_matcher_schedule_and_collection(city: Store) -> N
     for day in sorted(days):
         for solved in matcher.schedule(day, time_limit_s=1.0):
             assert not solved.unserved
-            assert solved.cost > 0
+            assert 0 < solved.cost <= solved.insertion_cost + 1e-6  # warm-started from the insertion routes
     assert {get_request(city, rid)["status"] for rid in ids} == {"scheduled"}
     with pytest.raises(InputError):
         change_status(city, ids[0], "collected", resident)  # a requester cannot say it was collected
