@@ -11,9 +11,11 @@ from rich.table import Table
 
 from energy.assessment import assess
 from energy.charts import TECH_LABELS
+from energy.recycling_source import with_recycling_records
 from energy.report import FORMATS, comparison_table, write_report
 from energy.scenario import load_city_scenario, load_scenario
 from energy.validation import error_summary, run_validation
+from waste.commands._options import db_option, store_from
 
 
 @click.command(name="energy")
@@ -33,12 +35,26 @@ from energy.validation import error_summary, run_validation
 @click.option("--seed", default=0, show_default=True, type=int, help="Random seed, for reproducible runs.")
 @click.option("--format", "fmt", default="md", show_default=True, type=click.Choice(FORMATS), help="Report format.")
 @click.option(
+    "--tonnage-from-records",
+    is_flag=True,
+    help="Take the tonnage from the store's recycling records of --city (residual tonnes), not the scenario's.",
+)
+@click.option(
     "--validate",
     is_flag=True,
     help="Instead of a city, estimate the real plants of the shared validation file and print the errors.",
 )
+@db_option
 def energy(
-    city: str | None, scenario_file: Path | None, out: Path | None, runs: int, seed: int, fmt: str, validate: bool
+    city: str | None,
+    scenario_file: Path | None,
+    out: Path | None,
+    runs: int,
+    seed: int,
+    fmt: str,
+    tonnage_from_records: bool,
+    validate: bool,
+    db_url: str | None,
 ) -> None:
     """Size waste-to-energy plants for a city scenario and compare the technologies.
 
@@ -55,6 +71,10 @@ def energy(
         raise click.UsageError("give exactly one of --city or --scenario")
     # A WasteError (bad scenario file) becomes a one-line "Error:" in the waste command group, as for every command.
     scenario = load_city_scenario(city) if city else load_scenario(scenario_file)  # type: ignore[arg-type]
+    if tonnage_from_records:
+        if city is None:
+            raise click.UsageError("--tonnage-from-records needs --city")
+        scenario = with_recycling_records(scenario, store_from(db_url), city)
     result = assess(scenario, runs=runs, seed=seed)
     name = city or scenario_file.stem  # type: ignore[union-attr]
     report = write_report(result, out or Path("energy_report") / name, fmt)

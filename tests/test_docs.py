@@ -56,19 +56,23 @@ def table_commands(markdown: str) -> list[tuple[str, ...]]:
     """The command paths named in the first cell of the rows of the README's command table.
 
     A cell such as ``| `waste roads build --pbf F --out DIR` |`` names ``("roads", "build")``: the words after
-    ``waste`` up to the first option, placeholder (``FILE``) or bracket.
+    ``waste`` up to the first option, placeholder (``FILE``) or bracket. A cell may name several commands, each in
+    its own backticks, and a word may list alternatives with slashes: ``waste match run/schedule`` names
+    ``("match", "run")`` and ``("match", "schedule")``.
     """
     paths = []
     for line in section(markdown, "Commands").splitlines():
-        cell = re.match(r"^\|\s*`waste\s+([^`]*)`", line)
-        if not cell:
+        first = re.match(r"^\|([^|]*)\|", line)
+        if not first:
             continue
-        words = []
-        for word in cell.group(1).split():
-            if not COMMAND_WORD.match(word):
-                break
-            words.append(word)
-        paths.append(tuple(words))
+        for command in re.findall(r"`waste\s+([^`]*)`", first.group(1)):
+            prefixes: list[tuple[str, ...]] = [()]
+            for word in command.split():
+                choices = word.split("/")
+                if not all(COMMAND_WORD.match(choice) for choice in choices):
+                    break
+                prefixes = [(*prefix, choice) for prefix in prefixes for choice in choices]
+            paths.extend(prefixes)
     return paths
 
 

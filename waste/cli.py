@@ -33,6 +33,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "roads": ("routing.roads_cli:roads", "Prepare an OpenStreetMap extract for real road travel times (OSRM)."),
     "bench": ("routing.bench.cli:bench", "Benchmark routing solvers on VRPLIB instances with checked results."),
     "energy": ("energy.cli:energy", "Size waste-to-energy plants for a city scenario."),
+    "haulers": ("waste.commands.haulers:haulers", "Load and list the haulers of the matching platform."),
+    "accounts": ("waste.commands.haulers:accounts", "Create requester, hauler and city accounts with API tokens."),
+    "requests": ("routing.matching.cli:requests", "File, import, list and follow collection requests."),
+    "match": ("routing.matching.cli:match", "Match requests to haulers, plan their days, simulate a month."),
+    "recycling": ("waste.commands.recycling:recycling", "Recycling and reuse records and the monthly report."),
     "serve": ("web.serve:serve", "Serve the dispatcher map, planner pages and JSON API (waitress)."),
 }
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 metadata = MetaData()
 
 #: Bump when the tables change shape; the store refuses a database written by a newer schema.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the matching platform and recycling record tables (added, nothing changed)
 
 meta = Table(
     "meta",

@@ -22,7 +22,9 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from waste import schema
 from waste._bulk import insert_ignoring_duplicates
 from waste.errors import ConfigError
+from waste.matching import tables as _matching_tables  # noqa: F401  (registers the matching tables)
 from waste.model import BIN_COLUMNS, FLEET_COLUMNS, SITE_COLUMNS, column_names
+from waste.recycling import tables as _recycling_tables  # noqa: F401  (registers the recycling record table)
 
 #: Columns of the readings frame the store returns (``ts`` is a UTC timestamp).
 READING_FRAME_COLUMNS = ["bin_id", "ts", "fill_pct", "distance_mm", "battery_v", "temperature_c"]
@@ -108,6 +110,13 @@ class Store:
             version = found.scalar_one_or_none()
             if version is None:
                 conn.execute(schema.meta.insert().values(key="schema_version", value=str(schema.SCHEMA_VERSION)))
+            elif int(version) < schema.SCHEMA_VERSION:
+                # Every change so far only added tables, which create_all has just made: record the new version.
+                conn.execute(
+                    schema.meta.update()
+                    .where(schema.meta.c.key == "schema_version")
+                    .values(value=str(schema.SCHEMA_VERSION))
+                )
             elif int(version) > schema.SCHEMA_VERSION:
                 msg = (
                     f"the store at {self.url} has schema version {version}; this program knows {schema.SCHEMA_VERSION}"

@@ -70,9 +70,20 @@ def create_app(
         jobs.on_done = lambda city: _warm(state, [city])
         threading.Thread(target=_warm, args=(state, store.cities()), daemon=True, name="warm-map").start()
 
-    from web import api_data, api_plans, api_readings, openapi, other_pages, pages
+    from web import (
+        api_data,
+        api_matching,
+        api_plans,
+        api_readings,
+        api_recycling,
+        matching_pages,
+        openapi,
+        other_pages,
+        pages,
+    )
 
-    for module in (api_data, api_plans, api_readings, openapi, pages, other_pages):
+    blueprints = (api_data, api_plans, api_readings, api_matching, api_recycling, openapi, pages, other_pages)
+    for module in (*blueprints, matching_pages):
         app.register_blueprint(module.bp)
     app.register_error_handler(WasteError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)

@@ -74,6 +74,41 @@ _JOB = {
 }
 
 
+_REQUEST_BODY = {
+    "type": "object",
+    "description": "A collection request. volume_m3 defaults to the container's size times count.",
+    "required": ["lat", "lon", "stream", "container", "earliest"],
+    "properties": {
+        "lat": {"type": "number", "minimum": -90, "maximum": 90},
+        "lon": {"type": "number", "minimum": -180, "maximum": 180},
+        "address": {"type": "string"},
+        "stream": {"type": "string", "enum": ["general", "recycling", "organic", "bulky", "construction"]},
+        "container": {
+            "type": "string",
+            "enum": ["bag", "bin_240l", "container_1100l", "item", "skip_6m3", "roll_off_15m3"],
+        },
+        "count": {"type": "integer", "minimum": 1, "maximum": 100},
+        "volume_m3": {"type": "number", "exclusiveMinimum": 0, "maximum": 60},
+        "earliest": {"type": "string", "format": "date"},
+        "latest": {"type": "string", "format": "date", "description": "at most 14 days after earliest"},
+        "account_id": {"type": "string", "description": "the city filing for a requester"},
+        "rule": {"type": "string", "enum": ["cheapest", "fastest", "share"], "default": "cheapest"},
+        "accept": {"type": "boolean", "default": True, "description": "accept the rule's pick at once"},
+    },
+}
+_REQUEST_VIEW = {
+    "type": "object",
+    "properties": {
+        "request": {
+            "type": "object",
+            "description": "the request's row: status, hauler_id, service_date, window, price",
+        },
+        "offers": {"type": "array", "items": {"type": "object"}, "description": "a hauler sees only its own"},
+        "history": {"type": "array", "items": {"type": "object"}, "description": "status changes: ts, actor, note"},
+    },
+}
+
+
 def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
@@ -113,7 +148,14 @@ def openapi_document() -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": {"Error": _ERROR, "Reading": _READING, "IngestAnswer": _INGEST_ANSWER, "PlanJob": _JOB},
+            "schemas": {
+                "Error": _ERROR,
+                "Reading": _READING,
+                "IngestAnswer": _INGEST_ANSWER,
+                "PlanJob": _JOB,
+                "CollectionRequest": _REQUEST_BODY,
+                "RequestView": _REQUEST_VIEW,
+            },
         },
         "paths": {
             "/api/cities": {
@@ -226,9 +268,150 @@ def openapi_document() -> dict[str, Any]:
                     "responses": {"200": _json({"type": "object"}, "results")},
                 }
             },
+            **_matching_paths(),
             "/api/openapi.json": {
                 "get": {"summary": "This document", "responses": {"200": _json({"type": "object"}, "OpenAPI")}}
             },
+        },
+    }
+
+
+def _account_write(summary: str, body: dict[str, Any], answer: dict[str, Any], ok: str = "200") -> dict[str, Any]:
+    """A write by an account token; 403 when the account may not, 404 when it may not see the request."""
+    operation = _write(summary, body, answer, ok)
+    operation["responses"]["403"] = _error("this account may not do that")
+    operation["responses"]["404"] = _error("no such request for this account")
+    return operation
+
+
+def _matching_paths() -> dict[str, Any]:
+    """Paths of the matching platform and the recycling data."""
+    rid = {"name": "request_id", "in": "path", "required": True, "schema": {"type": "integer"}}
+    view = {"$ref": "#/components/schemas/RequestView"}
+    return {
+        "/api/accounts": {
+            "post": _account_write(
+                "Create an account (the city); the answer carries its token, shown once",
+                {
+                    "type": "object",
+                    "required": ["account_id", "kind"],
+                    "properties": {
+                        "account_id": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["business", "resident", "hauler", "city"]},
+                        "name": {"type": "string"},
+                        "city": {"type": "string"},
+                        "hauler_id": {"type": "string"},
+                        "webhook_url": {"type": "string", "format": "uri"},
+                    },
+                },
+                {"type": "object"},
+                ok="201",
+            )
+        },
+        "/api/haulers": {
+            "get": {
+                "summary": "A city's haulers: streams, containers, days, price lists",
+                "parameters": [_query("city", "city key", required=True)],
+                "responses": {"200": _json({"type": "array"}, "haulers"), "400": _error("no city")},
+            }
+        },
+        "/api/haulers/{hauler_id}/day": {
+            "get": {
+                "summary": "A hauler's pickups of a day with their windows (the hauler or the city)",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {"name": "hauler_id", "in": "path", "required": True, "schema": {"type": "string"}},
+                    _query("date", "local date YYYY-MM-DD", required=True),
+                ],
+                "responses": {"200": _json({"type": "array"}, "pickups"), "403": _error("another hauler's day")},
+            }
+        },
+        "/api/requests": {
+            "get": {
+                "summary": "Requests the caller may see, newest first",
+                "security": [{"bearer": []}],
+                "parameters": [_query("status", "only this status"), _query("date", "only this service date")],
+                "responses": {"200": _json({"type": "array"}, "requests"), "401": _error("no account token")},
+            },
+            "post": _account_write(
+                "File a request: offers are made at once and the rule's pick accepted",
+                {"$ref": "#/components/schemas/CollectionRequest"},
+                view,
+                ok="201",
+            ),
+        },
+        "/api/requests/{request_id}": {
+            "get": {
+                "summary": "A request with its offers and history",
+                "security": [{"bearer": []}],
+                "parameters": [rid],
+                "responses": {"200": _json(view, "the request"), "404": _error("no such request for this account")},
+            }
+        },
+        "/api/requests/{request_id}/accept": {
+            "post": {
+                **_account_write(
+                    "Accept one of the request's offers (the requester or the city)",
+                    {"type": "object", "required": ["offer_id"], "properties": {"offer_id": {"type": "integer"}}},
+                    view,
+                ),
+                "parameters": [rid],
+            }
+        },
+        "/api/requests/{request_id}/status": {
+            "post": {
+                **_account_write(
+                    "Change the status: cancelled (requester), scheduled/collected/missed (its hauler), any (city)",
+                    {
+                        "type": "object",
+                        "required": ["status"],
+                        "properties": {
+                            "status": {"type": "string", "enum": ["scheduled", "collected", "missed", "cancelled"]},
+                            "note": {"type": "string"},
+                        },
+                    },
+                    view,
+                ),
+                "parameters": [rid],
+            }
+        },
+        "/api/match/batch": {
+            "post": _account_write(
+                "Match every waiting request of the city jointly (the city)",
+                {"type": "object", "properties": {"city": {"type": "string"}}},
+                {"type": "object"},
+            )
+        },
+        "/api/match/schedule": {
+            "post": _account_write(
+                "Solve each hauler's day: accepted pickups become scheduled (the city)",
+                {
+                    "type": "object",
+                    "required": ["date"],
+                    "properties": {"date": {"type": "string", "format": "date"}, "time_limit_s": {"type": "number"}},
+                },
+                {"type": "array"},
+            )
+        },
+        "/api/recycling": {
+            "post": _account_write(
+                "Record what collections brought in (a hauler or the city); all records or none",
+                {"type": "object", "properties": {"records": {"type": "array", "items": {"type": "object"}}}},
+                {"type": "object", "properties": {"stored": {"type": "integer"}}},
+                ok="201",
+            )
+        },
+        "/api/recycling/report": {
+            "get": {
+                "summary": "Per district and month: tonnes by stream, diversion, contamination, reuse (JSON or CSV)",
+                "parameters": [
+                    _query("city", "city key", required=True),
+                    _query("since", "first date"),
+                    _query("until", "last date"),
+                    _query("format", "csv for a CSV file"),
+                ],
+                "responses": {"200": _json({"type": "array"}, "report rows")},
+            }
         },
     }
 

@@ -16,6 +16,9 @@ import pytest
 from flask import Flask
 
 from tests.web.conftest import TOKEN
+from waste.matching.accounts import create_account
+from waste.matching.haulers import read_haulers, replace_haulers
+from waste.paths import city_dir
 from web.install_assets import INSTALL_COMMAND, missing_assets
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -84,4 +87,46 @@ def test_dispatcher_page(server: str, app: Flask, tmp_path: Path) -> None:
         assert text.startswith("order,kind,id,")
         assert text.count("\n") >= 3
         page.screenshot(path=str(ARTIFACTS / "dispatcher.png"))
+        browser.close()
+
+
+@pytest.mark.slow
+def test_request_hauler_day_and_recycling_pages(server: str, app: Flask) -> None:
+    """A resident asks for a pickup and sees the accepted offer; the hauler collects it; the report page answers."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    store = app.extensions["waste"].store
+    replace_haulers(store, "baltimore", read_haulers(city_dir("baltimore") / "haulers.geojson"))
+    create_account(store, "resident-1", "baltimore", "resident", "A resident", token="resident-token")
+    create_account(store, "loop-ops", "baltimore", "hauler", "Green Loop", hauler_id="BAL-LOOP", token="loop-token")
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1300, "height": 900})
+        page.goto(f"{server}/requests")
+        page.fill("#token", "resident-token")
+        page.fill("input[name=lat]", "39.34")
+        page.fill("input[name=lon]", "-76.62")
+        page.select_option("select[name=stream]", "organic")
+        page.select_option("select[name=container]", "bin_240l")
+        page.fill("input[name=earliest]", "2030-11-26")  # a Tuesday: Green Loop works, and is cheapest there
+        page.fill("input[name=latest]", "2030-11-27")
+        page.click("#send-request")
+        page.wait_for_selector("#request-status[data-status=accepted]")
+        assert page.locator("tr.offer").count() >= 2
+        page.wait_for_function("document.body.dataset.requests === '1'")
+        page.screenshot(path=str(ARTIFACTS / "requests.png"))
+
+        page.goto(f"{server}/haulers/day")
+        page.fill("#token", "loop-token")
+        page.fill("#day", "2030-11-26")
+        page.click("#show-day")
+        page.wait_for_function("document.body.dataset.stops === '1'")
+        page.click("button.mark-collected")
+        page.wait_for_function("document.getElementById('day-message').textContent === 'request 1 collected'")
+        page.wait_for_function("document.querySelector('tr.stop td:nth-child(7)').textContent === 'collected'")
+        page.screenshot(path=str(ARTIFACTS / "hauler_day.png"))
+
+        page.goto(f"{server}/recycling?city=baltimore")
+        assert page.is_visible("#no-records")
+        assert page.get_attribute("#csv-export", "href").endswith("format=csv")
         browser.close()

@@ -1,0 +1,1 @@
+"""Recycling and reuse data: what each collection brought in, and the per-district, per-month report."""
