@@ -18,7 +18,15 @@ from typing import Any
 import pandas as pd
 
 from waste.errors import InputError
-from waste.readers import ProgressCallback, RawBatch, Rejected, read_batches, record_from_json, records_frame
+from waste.readers import (
+    ProgressCallback,
+    RawBatch,
+    Rejected,
+    compact_json,
+    read_batches,
+    record_from_json,
+    records_frame,
+)
 from waste.readers import _RecordError as RecordError
 from waste.store import Store
 from waste.validate import BinLookup, SourceState, ValidatedBatch, validate_batch
@@ -177,7 +185,7 @@ def ingest_records(
     rows: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
     for number, item in enumerate(records, start=first_line):
-        raw = _compact_json(item)
+        raw = compact_json(item)
         try:
             rows.append({"line": number, **record_from_json(item), "raw": raw})
         except RecordError as exc:
@@ -190,15 +198,6 @@ def ingest_records(
     report.dropped = result.dropped.drop(columns="raw")
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _compact_json(item: Any) -> str:
-    import json
-
-    try:
-        return json.dumps(item, separators=(",", ":"), default=str)[:2000]
-    except (TypeError, ValueError):
-        return repr(item)[:2000]
 
 
 def _store_batch(

@@ -181,8 +181,8 @@ def _ingest_message(
 ) -> IngestReport:
     try:
         item = json.loads(payload)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return _quarantine_unparsable(store, topic, payload, number, str(exc))
+    except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, 4,300-digit integers, deep nesting
+        return _quarantine_unparsable(store, topic, payload, number, str(exc) or type(exc).__name__)
     items = item if isinstance(item, list) else [item]
     return ingest_records(store, items, f"mqtt:{topic}", first_line=number, state=state, bins=bins)
 

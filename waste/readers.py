@@ -274,7 +274,7 @@ def _json_batches(text: io.TextIOWrapper, chunk_rows: int) -> Iterator[RawBatch]
         if isinstance(item, Rejected):
             rejected.append(item)
             continue
-        raw_json = raw if raw is not None else json.dumps(item)[:_RAW_LIMIT]
+        raw_json = raw if raw is not None else compact_json(item)
         try:
             records.append({"line": number, **record_from_json(item), "raw": raw_json[:_RAW_LIMIT]})
         except _RecordError as exc:
@@ -293,12 +293,25 @@ def _json_lines(text: io.TextIOWrapper) -> Iterator[tuple[int, Any, str | None]]
             continue
         try:
             yield number, json.loads(stripped), stripped
-        except json.JSONDecodeError as exc:
-            yield (
-                number,
-                Rejected(number, "(row)", "malformed_row", f"invalid JSON: {exc.msg}", raw=stripped[:_RAW_LIMIT]),
-                None,
-            )
+        except (ValueError, RecursionError) as exc:
+            yield number, Rejected(number, "(row)", "malformed_row", _json_error(exc), raw=stripped[:_RAW_LIMIT]), None
+
+
+def _json_error(exc: ValueError | RecursionError) -> str:
+    """Why a JSON text was refused: its syntax error, an integer of thousands of digits, or nesting too deep."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg}"
+    if isinstance(exc, RecursionError):
+        return "invalid JSON: nested too deeply"
+    return f"invalid JSON: {exc}"
+
+
+def compact_json(item: Any) -> str:
+    """An item's JSON text, at most :data:`_RAW_LIMIT` characters, for the quarantine's raw column."""
+    try:
+        return json.dumps(item, separators=(",", ":"), default=str)[:_RAW_LIMIT]
+    except (ValueError, RecursionError):
+        return repr(item)[:_RAW_LIMIT]
 
 
 def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -307,9 +320,11 @@ def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def _records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(records, columns=RAW_COLUMNS)
-    frame["line"] = frame["line"].astype("int64")
-    return frame
+    """Columns kept as the JSON values they are (``object``): no type inference that a 400-digit number upsets."""
+    data: dict[str, Any] = {"line": np.fromiter((r["line"] for r in records), dtype=np.int64, count=len(records))}
+    for name in RAW_COLUMNS[1:]:
+        data[name] = pd.Series([r.get(name) for r in records], dtype=object)
+    return pd.DataFrame(data)
 
 
 class _RecordError(Exception):
@@ -328,9 +343,24 @@ def record_from_json(item: Any) -> dict[str, Any]:
     """
     if not isinstance(item, Mapping):
         raise _RecordError("(row)", "malformed_row", f"expected a JSON object, found {type(item).__name__}")
-    if "end_device_ids" in item or "uplink_message" in item:
-        return _record_from_uplink(item)
-    return _canonical(item)
+    record = _record_from_uplink(item) if "end_device_ids" in item or "uplink_message" in item else _canonical(item)
+    return {name: _scalar(value) for name, value in record.items()}
+
+
+def _scalar(value: Any) -> Any:
+    """A field's JSON value as validation takes it: text, a number or ``None``; a list or an object as its JSON text.
+
+    A nested value is never a bin, a time or a number, so it fails validation with the reason its field gives
+    (unknown_bin, bad_timestamp, bad_number) and is shown as written, instead of upsetting the vectorised checks.
+    """
+    if isinstance(value, bool):  # JSON true/false: a Python int, but never a reading's number
+        return "true" if value else "false"
+    if value is None or isinstance(value, str | int | float):
+        return value
+    try:
+        return json.dumps(value, separators=(",", ":"), default=str)[:_RAW_LIMIT]
+    except (ValueError, RecursionError):
+        return repr(value)[:_RAW_LIMIT]
 
 
 def _canonical(values: Mapping[str, Any]) -> dict[str, Any]:

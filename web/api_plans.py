@@ -15,6 +15,7 @@ from waste.paths import SAMPLE_CITIES, city_dir
 from waste.reference import read_city_info
 from web.auth import requires_token
 from web.bin_status import bin_status, records
+from web.body import json_body
 from web.plan_view import truck_panels
 from web.state import web_state
 
@@ -55,7 +56,7 @@ def city_info(city: str) -> dict[str, Any]:
 @requires_token
 def start_plan() -> Any:
     """Start a plan: ``{"city": ..., "time_limit_s": 60, "date": "YYYY-MM-DD"}``; answers 202 with the job."""
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict):
         return _error(400, "the body must be a JSON object with at least 'city'")
     errors = []

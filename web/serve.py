@@ -31,6 +31,11 @@ def ensure_assets(install: bool) -> None:
     raise ConfigError(msg)
 
 
+def waitress_options() -> dict[str, object]:
+    """How ``waste serve`` runs waitress (tests start their server with the same options)."""
+    return {"ident": "waste"}
+
+
 @click.command(name="serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0 for all).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
@@ -72,7 +77,7 @@ def serve(host: str, port: int, db_url: str | None, threads: int, bench_dir: Pat
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0") else host
     click.echo(f"Serving on http://{shown}:{port}/  (Ctrl-C stops)")
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="waste")
+        waitress.serve(app, host=host, port=port, threads=threads, **waitress_options())
     finally:
         state.jobs.shutdown()
         state.store.dispose()
