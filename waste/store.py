@@ -22,7 +22,9 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from waste import schema
 from waste._bulk import insert_ignoring_duplicates
 from waste.errors import ConfigError
+from waste.migrate import upgrade
 from waste.model import BIN_COLUMNS, FLEET_COLUMNS, SITE_COLUMNS, column_names
+from waste.quarantine_text import storable, storable_quarantine
 
 #: Columns of the readings frame the store returns (``ts`` is a UTC timestamp).
 READING_FRAME_COLUMNS = ["bin_id", "ts", "fill_pct", "distance_mm", "battery_v", "temperature_c"]
@@ -97,6 +99,8 @@ class Store:
     def create_schema(self) -> None:
         """Create missing tables and check the schema version.
 
+        A database written by an older version of the schema is upgraded in place (:mod:`waste.migrate`).
+
         Raises
         ------
         ConfigError
@@ -113,6 +117,13 @@ class Store:
                     f"the store at {self.url} has schema version {version}; this program knows {schema.SCHEMA_VERSION}"
                 )
                 raise ConfigError(msg)
+            elif int(version) < schema.SCHEMA_VERSION:
+                upgrade(conn, int(version))
+                conn.execute(
+                    schema.meta.update()
+                    .where(schema.meta.c.key == "schema_version")
+                    .values(value=str(schema.SCHEMA_VERSION))
+                )
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -245,9 +256,14 @@ class Store:
     # -- quarantine and ingest runs ---------------------------------------------------------------------------
 
     def insert_quarantine(self, frame: pd.DataFrame) -> int:
-        """Store rejected rows (columns of the ``quarantine`` table but its id); return how many were new."""
+        """Store rejected rows (columns of the ``quarantine`` table but its id and digest); return how many were new.
+
+        A row already quarantined (same source, row, field, reason, value and raw text) is not stored twice. NUL and
+        surrogate characters, which the databases refuse, are stored as escapes (:mod:`waste.quarantine_text`).
+        """
         columns = [c.name for c in schema.quarantine.columns if c.name != "quarantine_id"]
-        return insert_ignoring_duplicates(self.engine, schema.quarantine, frame.reindex(columns=columns))
+        data = storable_quarantine(frame.reindex(columns=[c for c in columns if c != "digest"]))
+        return insert_ignoring_duplicates(self.engine, schema.quarantine, data.reindex(columns=columns))
 
     def quarantine(
         self, source: str | None = None, reason: str | None = None, limit: int | None = None
@@ -264,19 +280,27 @@ class Store:
         with self.engine.connect() as conn:
             return pd.read_sql(query, conn)
 
-    def record_ingest_run(self, source: str, rows_read: int, stored: int, already: int, quarantined: int) -> None:
-        """Log one ingest of one source, for audit."""
+    def record_ingest_run(
+        self, source: str, rows_read: int, stored: int, already: int, quarantined: int, note: str | None = None
+    ) -> None:
+        """Log one ingest of one source, for audit; ``note`` says why it stopped early (a truncated archive)."""
         with self.engine.begin() as conn:
             conn.execute(
                 schema.ingest_runs.insert().values(
-                    source=source,
+                    source=storable(source),
                     started_unix_s=int(time.time()),
                     rows_read=rows_read,
                     stored=stored,
                     already_stored=already,
                     quarantined=quarantined,
+                    note=storable(note),
                 )
             )
+
+    def ingest_runs(self) -> pd.DataFrame:
+        """Every logged ingest, oldest first."""
+        with self.engine.connect() as conn:
+            return pd.read_sql(select(schema.ingest_runs).order_by(schema.ingest_runs.c.run_id), conn)
 
     # -- collections and plans --------------------------------------------------------------------------------
 

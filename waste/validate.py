@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from waste.readers import RawBatch
+from waste.quarantine_text import storable
+from waste.readers import RAW_COLUMNS, RawBatch
 from waste.text_values import parse_iso_utc, to_float
 
 #: How far in the future a reading's time may be (sensor clocks drift; network times are rounded).
@@ -170,7 +171,7 @@ def validate_batch(
         Memory of earlier batches of the same source, updated in place; a fresh one when ``None``.
     """
     state = SourceState() if state is None else state
-    frame = batch.frame
+    frame = _encodable(batch.frame)
     n = len(frame)
     verdicts = _Verdicts(n)
 
@@ -216,6 +217,24 @@ def validate_batch(
         rejected=rejected.sort_values("line", kind="stable", ignore_index=True),
         dropped=pd.concat(dropped, ignore_index=True).sort_values("line", kind="stable", ignore_index=True),
     )
+
+
+def _encodable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The raw columns with text that is not valid Unicode (lone surrogates) escaped, so pandas can hold it.
+
+    pandas 3 keeps text in Arrow arrays, which refuse lone surrogates (a JSON escape such as u+D800); such a value never
+    is a bin, a time or a number, and escaped it fails its check like any other bad value. The check costs one
+    encode of each column's joined text.
+    """
+    out = frame
+    for name in RAW_COLUMNS[1:-1]:
+        values = frame[name].to_numpy(dtype=object)
+        try:
+            "".join(v for v in values if isinstance(v, str)).encode("utf-8")
+        except UnicodeEncodeError:
+            out = out.copy() if out is frame else out
+            out[name] = pd.Series([storable(v) for v in values], index=frame.index, dtype=object)
+    return out
 
 
 def _rejected_frame(
