@@ -10,6 +10,8 @@ quarantine, so nothing is lost. The reasons, in the order they are checked:
 reason                  meaning
 ======================  ======================================================================================
 malformed_row           the row could not be split into fields (wrong field count, invalid JSON)
+bad_encoding            the row holds bytes that are not UTF-8
+line_too_long           the line (or JSON array item) is longer than a million characters
 no_decoded_payload      a LoRaWAN uplink without a decoded payload (no payload formatter on the network server)
 missing_field           no bin (bin_id, device_id or dev_eui), no time, or neither fill_pct nor distance_mm
 unknown_bin             the bin or sensor is not in the store (load the city first)
@@ -54,6 +56,8 @@ _AUXILIARY = (
 
 REASONS: dict[str, str] = {
     "malformed_row": "the row could not be split into fields",
+    "bad_encoding": "bytes that are not UTF-8",
+    "line_too_long": "a line longer than a million characters",
     "no_decoded_payload": "uplink without a decoded payload",
     "missing_field": "a required field is empty",
     "unknown_bin": "bin or sensor not in the store",
@@ -204,7 +208,7 @@ def validate_batch(
     )
     rejected = _rejected_frame(batch, frame, verdicts, ~ok)
     early = pd.DataFrame(
-        [(r.line, r.field, r.reason, r.value, r.detail, r.raw) for r in batch.rejected],
+        [(r.line, r.field, r.reason, storable(r.value), r.detail, storable(r.raw)) for r in batch.rejected],
         columns=REJECTED_COLUMNS,
     )
     if len(early):

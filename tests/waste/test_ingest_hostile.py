@@ -141,10 +141,160 @@ def test_characters_no_database_stores_are_quarantined_escaped(tiny_store: Store
     assert len(kept) == 4
     assert not kept["raw"].str.contains("\x00", regex=False).any()
     assert kept["raw"].str.contains(r"\u0000" if bad != "\ud800" else r"\ud800", regex=False).all()
-    if bad == "\ud800":
-        return  # not UTF-8 in a file: see test_undecodable_bytes_cost_only_their_row
-    csv_path = tmp_path / "nul.csv"
-    csv_path.write_text(f"bin_id,ts,fill_pct\n{GOOD_CSV_ROW}\nB1{bad},2026-11-01T10:00:00Z,5\n")
+    csv_path = tmp_path / "nul.csv"  # a surrogate written as bytes is not UTF-8: a bad_encoding row
+    csv_path.write_text(f"bin_id,ts,fill_pct\n{GOOD_CSV_ROW}\nB1{bad},2026-11-01T10:00:00Z,5\n", errors="surrogatepass")
     csv_report = ingest_file(tiny_store, csv_path, now=NOW)
     assert csv_report.quarantined == _quarantined(tiny_store, str(csv_path)) == 1
     assert len(tiny_store.ingest_runs()) == 2
+
+
+def _ten_rows(bad_line: int | None = None) -> list[bytes]:
+    """Ten good CSV rows (B1..B4 at distinct times) as bytes, one of them with a Latin-1 byte in place."""
+    rows = []
+    for i in range(10):
+        row = f"B{i % 4 + 1},2026-11-01T{i:02d}:00:00Z,{10 + i}".encode()
+        rows.append(row.replace(b",", b"\xe9,", 1) if i + 2 == bad_line else row)
+    return rows
+
+
+@pytest.mark.parametrize("chunk_rows", [3, 250_000])
+def test_undecodable_bytes_cost_only_their_row(tiny_store: Store, tmp_path: Path, chunk_rows: int) -> None:
+    """One Latin-1 byte in a UTF-8 file: that row is quarantined (bad_encoding), the 9 others stored."""
+    path = tmp_path / "latin.csv"
+    path.write_bytes(b"bin_id,ts,fill_pct\n" + b"\n".join(_ten_rows(bad_line=6)) + b"\n")
+    report = ingest_file(tiny_store, path, now=NOW, chunk_rows=chunk_rows)
+    assert (report.stored, report.quarantined, dict(report.reasons)) == (9, 1, {"bad_encoding": 1})
+    kept = tiny_store.quarantine().iloc[0]
+    assert (kept["row"], kept["raw"]) == (6, "B1\\xe9,2026-11-01T04:00:00Z,14")
+    assert report.note is None
+    assert len(tiny_store.ingest_runs()) == 1
+
+
+@pytest.mark.parametrize("shape", ["lines", "array"])
+def test_undecodable_bytes_in_json_cost_only_their_record(tiny_store: Store, tmp_path: Path, shape: str) -> None:
+    records = [
+        json.dumps({"bin_id": f"B{i % 4 + 1}", "ts": f"2026-11-01T{i:02d}:00:00Z", "fill_pct": i}).encode()
+        for i in range(10)
+    ]
+    records[4] = records[4].replace(b'"B1"', b'"B1\xe9"')
+    text = b"\n".join(records) if shape == "lines" else b"[" + b",\n".join(records) + b"]"
+    path = tmp_path / f"latin.{'jsonl' if shape == 'lines' else 'json'}"
+    path.write_bytes(text)
+    report = ingest_file(tiny_store, path, now=NOW)
+    assert (report.stored, report.quarantined, dict(report.reasons)) == (9, 1, {"bad_encoding": 1})
+    assert tiny_store.quarantine()["row"].tolist() == [5]
+
+
+def _gzip_rows(n: int) -> bytes:
+    import gzip
+
+    rows = "".join(f"B{i % 4 + 1},{1_700_000_000 + 60 * i},{i % 100}\n" for i in range(n))
+    return gzip.compress(("bin_id,ts,fill_pct\n" + rows).encode(), mtime=0)
+
+
+def test_a_truncated_archive_keeps_what_it_read_and_says_so(tiny_store: Store, tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from waste.cli import cli
+
+    whole = _gzip_rows(20_000)
+    path = tmp_path / "cut.csv.gz"
+    path.write_bytes(whole[: len(whole) // 2])
+    report = ingest_file(tiny_store, path, now=NOW, chunk_rows=1_000)
+    assert 9_000 < report.stored < 20_000  # all but the last few kilobytes before the cut
+    assert report.stored == report.rows_read == tiny_store.count_readings()
+    assert "could not be read after line" in report.note
+    runs = tiny_store.ingest_runs()
+    assert runs["stored"].tolist() == [report.stored]
+    assert runs["note"].tolist() == [report.note]
+    if tiny_store.dialect == "sqlite":
+        result = CliRunner().invoke(cli, ["ingest", str(path), "--db", tiny_store.url, "--now", "2026-11-20"])
+        assert result.exit_code == 0, result.output
+        assert "Stopped early" in result.output
+        assert "nothing could be read" not in result.output
+
+
+def test_a_corrupt_archive_keeps_what_it_read(tiny_store: Store, tmp_path: Path) -> None:
+    whole = bytearray(_gzip_rows(20_000))
+    whole[len(whole) // 2 : len(whole) // 2 + 64] = b"\x00" * 64
+    path = tmp_path / "corrupt.csv.gz"
+    path.write_bytes(bytes(whole))
+    report = ingest_file(tiny_store, path, now=NOW, chunk_rows=1_000)
+    assert report.note is not None
+    assert report.stored > 0
+    assert len(tiny_store.ingest_runs()) == 1
+
+
+LONG = 3 * (1 << 20)  # characters: beyond the line cap
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        ("long.csv", f"bin_id,ts,fill_pct\n{GOOD_CSV_ROW}\nB1,{'9' * LONG},5\nB3,2026-11-01T11:00:00Z,40\n"),
+        (
+            "long.jsonl",
+            json.dumps(GOOD_JSON_ROW)
+            + "\n"
+            + json.dumps({"bin_id": "B1", "ts": "9" * LONG})
+            + "\n"
+            + json.dumps({**GOOD_JSON_ROW, "bin_id": "B3"})
+            + "\n",
+        ),
+        (
+            "long.json",
+            "["
+            + json.dumps(GOOD_JSON_ROW)
+            + ","
+            + json.dumps({"bin_id": "B1", "ts": "9" * LONG})
+            + ","
+            + json.dumps({**GOOD_JSON_ROW, "bin_id": "B3"})
+            + "]",
+        ),
+    ],
+)
+def test_an_overlong_line_is_quarantined_and_the_next_read(
+    tiny_store: Store, tmp_path: Path, name: str, text: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(text)
+    report = ingest_file(tiny_store, path, now=NOW)
+    assert report.stored == 2
+    assert report.reasons["line_too_long"] == 1
+    assert report.quarantined == len(tiny_store.quarantine())
+
+
+def test_memory_follows_the_line_cap_not_the_line(sqlite_store: Store, tmp_path: Path) -> None:
+    """A small archive inflating to one 64 MB field: read in blocks, the peak far below the field's size."""
+    import gzip
+    import tracemalloc
+
+    path = tmp_path / "bomb.csv.gz"
+    with gzip.open(path, "wb", compresslevel=9) as out:
+        out.write(b"bin_id,ts,fill_pct\nB1,")
+        block = b"9" * (1 << 20)
+        for _ in range(64):
+            out.write(block)
+        out.write(b",5\n")
+    tracemalloc.start()
+    try:
+        report = ingest_file(sqlite_store, path, now=NOW)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert dict(report.reasons) == {"line_too_long": 1}
+    assert peak < 24 * (1 << 20)
+
+
+def test_an_overlong_quoted_field_is_quarantined_and_counted(tiny_store: Store, tmp_path: Path) -> None:
+    """A quoted field of 3,000 short lines, beyond the cap: its row is line_too_long, and every line is accounted for.
+
+    After the reader gives up on the field, its closing quote opens a new one: which rows after it survive depends on
+    the quotes, as in any CSV reader, but none is silently dropped.
+    """
+    path = tmp_path / "quoted.csv"
+    path.write_text(f'bin_id,ts,fill_pct\n{GOOD_CSV_ROW}\nB1,"' + ("9" * 1000 + "\n") * 3000 + '",5\n')
+    report = ingest_file(tiny_store, path, now=NOW)
+    assert report.stored == 1
+    assert report.reasons["line_too_long"] == 1
+    assert report.quarantined == len(tiny_store.quarantine()) == report.rows_read - 1
