@@ -24,6 +24,7 @@ ENV_NAMES: dict[str, str] = {
     "osrm_url": "WASTE_OSRM_URL",
     "osrm_data": "WASTE_OSRM_DATA",
     "api_token": "WASTE_API_TOKEN",
+    "allowed_hosts": "WASTE_ALLOWED_HOSTS",
 }
 
 
@@ -42,12 +43,16 @@ class Settings:
         Folder of roads prepared by ``waste roads build``, queried in-process (it wins over ``osrm_url``).
     api_token
         Token the web API requires for writes, or ``None`` for none.
+    allowed_hosts
+        Host names the web app answers to, comma-separated (the name a proxy passes on, ``waste.example.org``);
+        ``None`` for the default of ``waste serve``: the loopback names when it listens on a loopback address.
     """
 
     database_url: str = DEFAULT_DATABASE_URL
     osrm_url: str | None = None
     osrm_data: str | None = None
     api_token: str | None = None
+    allowed_hosts: str | None = None
 
 
 def load_settings(

@@ -20,6 +20,8 @@ from waste.errors import WasteError
 from waste.settings import Settings, load_settings
 from waste.store import open_store
 from web.jobs import PlanJobs
+from web.limits import MAX_BODY_BYTES
+from web.security import security_headers
 from web.state import WebState
 
 #: Where ``waste bench`` writes its results by default (``--out``), relative to the working directory.
@@ -33,6 +35,7 @@ def create_app(
     plan_workers: int = 1,
     matrix_cache_dir: Path | None = None,
     warm_cache: bool = True,
+    trusted_hosts: list[str] | None = None,
 ) -> Flask:
     """Build the web app.
 
@@ -49,12 +52,16 @@ def create_app(
     warm_cache
         Compute each city's bin forecasts in the background at start and after each plan, so the map's first
         load does not wait for them (seconds for thousands of bins).
+    trusted_hosts
+        Host names to answer to (any other ``Host`` header gets 400); every name when ``None``.
     """
     settings = settings or load_settings()
     app = Flask(__name__)
     app.config["WASTE_API_TOKEN"] = settings.api_token or secrets.token_urlsafe(24)
     app.config["WASTE_TOKEN_GENERATED"] = settings.api_token is None
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["TRUSTED_HOSTS"] = trusted_hosts
     store = open_store(settings.database_url)
     scratch = Path(tempfile.mkdtemp(prefix="waste-web-"))
     jobs = PlanJobs(store, settings, workers=plan_workers, cache_dir=matrix_cache_dir)
@@ -74,6 +81,7 @@ def create_app(
 
     for module in (api_data, api_plans, api_readings, openapi, pages, other_pages):
         app.register_blueprint(module.bp)
+    app.after_request(security_headers)
     app.register_error_handler(WasteError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     return app

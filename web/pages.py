@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from routing.gpx import plan_gpx
 from web.api_plans import city_info, known_cities
-from web.auth import token_for_page
 from web.bin_status import bin_status, records
 from web.plan_view import record_geojson, route_csv, routes_zip, safe_name, truck_panels
 from web.state import web_state
@@ -22,7 +21,7 @@ def dispatcher() -> str:
     store = web_state().store
     stored = store.cities()
     cities = [{**city_info(c), "loaded": c in stored} for c in known_cities()]
-    return render_template("dispatcher.html", cities=cities, token=token_for_page(), active="dispatcher")
+    return render_template("dispatcher.html", cities=cities, active="dispatcher")
 
 
 def _plan(plan_id: int) -> dict[str, Any]:

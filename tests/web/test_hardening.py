@@ -61,13 +61,24 @@ def serve_in_thread(app: Flask, **options: Any) -> Iterator[Server]:
     from web.serve import waitress_options
 
     server = waitress.create_server(app, host="127.0.0.1", port=0, **{**waitress_options(), **options})
-    thread = threading.Thread(target=server.run, daemon=True)
+    stop = threading.Event()
+
+    def run() -> None:
+        # The loop runs in short turns and the server is closed by this same thread: closing its sockets from
+        # another thread while it waits on them fails in the loop.
+        while not stop.is_set():
+            server.asyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
+        server.task_dispatcher.shutdown()
+        for channel in list(server._map.values()):  # the listening socket and any connection left open
+            channel.close()
+
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         yield Server("127.0.0.1", server.effective_port)
     finally:
-        server.close()
-        thread.join(5)
+        stop.set()
+        thread.join(10)
 
 
 @pytest.fixture
@@ -98,3 +109,95 @@ def test_a_deeply_nested_body_is_a_bad_request(server: Server) -> None:
     answer = server.post_json("/api/readings", b"[" * 100_000 + b"]" * 100_000)
     assert answer.status == 400
     assert answer.json()["error"] == "bad_request"
+
+
+PAGES = ["/", "/?city=baltimore", "/planner", "/bench"]
+PROXY_HEADERS = [
+    {},
+    {"X-Forwarded-For": "203.0.113.9"},
+    {"Forwarded": "for=203.0.113.9"},
+    {"X-Real-Ip": "203.0.113.9"},
+]
+
+
+@pytest.mark.parametrize("generated", [True, False], ids=["made-up token", "chosen token"])
+def test_no_page_carries_the_token_whoever_asks(app: Flask, generated: bool) -> None:
+    """Behind a proxy waitress drops the forwarding headers, so every visitor looks local: no page carries a token."""
+    app.config["WASTE_TOKEN_GENERATED"] = generated
+    for server in serve_in_thread(app):
+        for path in PAGES:
+            for headers in PROXY_HEADERS:
+                answer = server.request("GET", path, headers=headers)
+                assert answer.status == 200, (path, headers)
+                assert TOKEN.encode() not in answer.body, (path, headers)
+
+
+def test_the_sign_in_link_keeps_the_token_out_of_requests(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`waste serve` prints a link with the made-up token after '#': a browser never sends that part."""
+    from click.testing import CliRunner
+
+    from web import serve as serve_module
+
+    monkeypatch.setattr(serve_module, "ensure_assets", lambda install: None)
+    monkeypatch.setattr("waitress.serve", lambda *args, **kwargs: None)
+    monkeypatch.delenv("WASTE_API_TOKEN", raising=False)
+    db = app.extensions["waste"].settings.database_url
+    result = CliRunner().invoke(serve_module.serve, ["--db", db, "--no-install-assets"])
+    assert result.exit_code == 0, result.output
+    link = next(line for line in result.output.splitlines() if "Sign in" in line).split()[-1]
+    assert link.startswith("http://localhost:8000/#token=")
+    token = link.split("#token=")[1]
+    assert f"API token for this run (set WASTE_API_TOKEN to choose one): {token}" in result.output
+
+
+def test_writes_take_the_bearer_scheme_in_any_case(server: Server, app: Flask) -> None:
+    bin_id = app.extensions["waste"].store.bins("baltimore")["bin_id"].iloc[0]
+    body = json.dumps([{"bin_id": bin_id, "ts": "2026-11-19T11:00:00Z", "fill_pct": 41}]).encode()
+    for scheme in ("bearer", "BEARER", "Bearer"):
+        headers = {"Content-Type": "application/json", "Authorization": f"{scheme} {TOKEN}"}
+        assert server.request("POST", "/api/readings", body, headers).status == 200
+    wrong = {"Content-Type": "application/json", "Authorization": f"Basic {TOKEN}"}
+    assert server.request("POST", "/api/readings", body, wrong).status == 401
+
+
+def test_other_host_names_are_refused_when_trusted_hosts_are_set(app: Flask) -> None:
+    """DNS rebinding: a page on evil.example resolving to 127.0.0.1 sends Host: evil.example, and gets 400."""
+    from web.serve import trusted_hosts
+
+    app.config["TRUSTED_HOSTS"] = trusted_hosts("127.0.0.1", None)
+    for server in serve_in_thread(app):
+        assert server.request("GET", "/api/cities", headers={"Host": "evil.example"}).status == 400
+        assert server.request("GET", "/api/cities", headers={"Host": f"evil.example:{server.port}"}).status == 400
+        assert server.request("GET", "/api/cities", headers={"Host": f"localhost:{server.port}"}).status == 200
+        assert server.request("GET", "/api/cities", headers={"Host": f"127.0.0.1:{server.port}"}).status == 200
+    assert trusted_hosts("0.0.0.0", None) is None  # a public bind answers every name unless told otherwise
+    assert trusted_hosts("0.0.0.0", "waste.example.org, Other.example") == ["waste.example.org", "other.example"]
+
+
+def test_every_answer_carries_the_security_headers(server: Server) -> None:
+    for path in [*PAGES, "/api/cities", "/api/plans", "/api/nowhere", "/static/style.css"]:
+        answer = server.request("GET", path)
+        assert answer.headers["X-Content-Type-Options"] == "nosniff", path
+        assert answer.headers["X-Frame-Options"] == "DENY", path
+        csp = answer.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp, path
+        assert "frame-ancestors 'none'" in csp, path
+    page = server.request("GET", "/planner").body.decode()
+    assert " onchange=" not in page  # no inline handler the policy would block
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(server: Server) -> None:
+    from web.limits import MAX_BODY_BYTES
+
+    conn = http.client.HTTPConnection(server.host, server.port, timeout=30)
+    try:
+        conn.putrequest("POST", "/api/readings")
+        conn.putheader("Content-Type", "application/json")
+        conn.putheader("Authorization", f"Bearer {TOKEN}")
+        conn.putheader("Content-Length", str(MAX_BODY_BYTES + 1))
+        conn.endheaders()
+        conn.send(b"[" * 1024)  # the rest never comes: the answer must not wait for it
+        response = conn.getresponse()
+        assert response.status == 413
+    finally:
+        conn.close()
