@@ -336,7 +336,12 @@ class Store:
             return int(result.inserted_primary_key[0])
 
     def plan(self, plan_id: int) -> dict[str, Any] | None:
-        """One stored plan: its row (``plan_id``, ``city``, ``plan_date``, ...) with ``payload`` parsed from JSON."""
+        """One stored plan: its row (``plan_id``, ``city``, ``plan_date``, ...) with ``payload`` parsed from JSON.
+
+        ``None`` when there is none, including for an id no 64-bit key can hold.
+        """
+        if not 0 < int(plan_id) < 2**63:
+            return None
         with self.engine.connect() as conn:
             row = conn.execute(select(schema.plans).where(schema.plans.c.plan_id == int(plan_id))).mappings().first()
         if row is None:

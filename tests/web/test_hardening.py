@@ -201,3 +201,63 @@ def test_an_oversized_body_is_refused_before_it_is_read(server: Server) -> None:
         assert response.status == 413
     finally:
         conn.close()
+
+
+def test_a_date_that_is_no_date_is_refused_up_front(server: Server) -> None:
+    for date in ("9999-99-99", "2026-02-30", "2026-13-01"):
+        answer = server.post_json("/api/plans", {"city": "baltimore", "date": date})
+        assert answer.status == 400, date
+        assert answer.json()["errors"][0]["field"] == "date"
+
+
+def test_a_failed_job_shows_no_trace_or_path(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in a plan job is logged on the server; visitors (no token needed to read) see only that it failed."""
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("boom in /srv/secret/waste/routing/plan.py")
+
+    monkeypatch.setattr("web.jobs.plan_day", broken)
+    for server in serve_in_thread(app):
+        job = server.post_json("/api/plans", {"city": "baltimore", "time_limit_s": 1}).json()
+        app.extensions["waste"].jobs.wait(job["job_id"], timeout_s=60)
+        for path in ("/api/plans", f"/api/plans/{job['job_id']}"):
+            body = server.request("GET", path).body.decode()
+            assert "failed" in body
+            assert "Traceback" not in body
+            assert "/srv/secret" not in body
+            assert ".py" not in body
+
+
+@pytest.mark.parametrize("city", ["/etc", "../sample_data/baltimore", "..", "baltimore/../santa_cruz", "%2e%2e"])
+def test_energy_reads_only_known_cities(server: Server, city: str) -> None:
+    from urllib.parse import quote
+
+    from waste.paths import sample_data_root
+
+    answer = server.request("GET", f"/api/energy?city={quote(city, safe='%')}")
+    assert answer.status == 400
+    assert str(sample_data_root().resolve()).encode() not in answer.body
+    assert b"/etc" not in answer.body or city == "/etc"  # the name given is echoed, no other path
+    assert answer.json()["detail"].startswith("no scenario for city")
+
+
+def test_plan_ids_beyond_64_bits_are_not_found(server: Server) -> None:
+    huge = "9" * 30
+    assert server.request("GET", f"/api/plans/{huge}").status == 404
+    assert server.request("GET", f"/plans/{huge}/routes.zip").status == 404
+    assert server.request("GET", f"/plans/{huge}/sheets").status == 404
+    assert server.request("GET", "/api/plans/%C2%B2").status == 404  # a superscript two is a digit to str.isdigit
+    assert server.request("GET", f"/api/cities/baltimore/map?plan_id={huge}").status == 200
+
+
+def test_a_bin_id_with_a_slash_has_its_page(server: Server, app: Flask) -> None:
+    from waste import schema
+
+    store = app.extensions["waste"].store
+    row = store.bins("baltimore").iloc[0].to_dict()
+    row.update(bin_id="ZONE/7", device_id=None, dev_eui=None)
+    with store.engine.begin() as conn:
+        conn.execute(schema.bins.insert().values(**row))
+    assert server.request("GET", "/bins/ZONE/7").status == 200
+    assert server.request("GET", "/api/bins/ZONE/7").json()["bin"]["bin_id"] == "ZONE/7"
+    assert server.request("GET", "/api/bins/ZONE%2F7").status == 200
