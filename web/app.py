@@ -8,8 +8,10 @@ so two apps in one process (as in tests) share nothing.
 from __future__ import annotations
 
 import secrets
+import shutil
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +66,8 @@ def create_app(
     app.config["TRUSTED_HOSTS"] = trusted_hosts
     store = open_store(settings.database_url)
     scratch = Path(tempfile.mkdtemp(prefix="waste-web-"))
+    # Removed with the app, or when the process ends, whichever comes first.
+    weakref.finalize(app, shutil.rmtree, scratch, ignore_errors=True)
     jobs = PlanJobs(store, settings, workers=plan_workers, cache_dir=matrix_cache_dir)
     state = WebState(
         settings=settings,

@@ -11,6 +11,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -261,3 +262,34 @@ def test_a_bin_id_with_a_slash_has_its_page(server: Server, app: Flask) -> None:
     assert server.request("GET", "/bins/ZONE/7").status == 200
     assert server.request("GET", "/api/bins/ZONE/7").json()["bin"]["bin_id"] == "ZONE/7"
     assert server.request("GET", "/api/bins/ZONE%2F7").status == 200
+
+
+def test_planner_charts_are_bounded(app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every distinct planner query draws charts: only the most recently used sets stay."""
+    monkeypatch.setattr("web.energy_view.KEPT_CHART_SETS", 2)
+    client = app.test_client()
+    for growth in ("0.01", "0.02", "0.03", "0.04"):
+        assert client.get(f"/planner?city=baltimore&population_growth={growth}").status_code == 200
+    assert len(list((app.extensions["waste"].cache_dir / "planner").iterdir())) == 2
+    page = client.get("/planner?city=baltimore&population_growth=0.04").get_data(as_text=True)
+    charts = [part.split('"')[0] for part in page.split('src="')[1:] if part.startswith("/planner/charts/")]
+    assert charts
+    for chart in charts:
+        with client.get(chart) as answer:
+            assert answer.status_code == 200
+
+
+def test_the_scratch_folder_goes_with_the_app(tmp_path: Path) -> None:
+    import gc
+
+    from waste.settings import Settings
+    from web.app import create_app
+
+    made = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'w.sqlite'}", api_token="t"), warm_cache=False)
+    scratch = made.extensions["waste"].cache_dir
+    assert scratch.is_dir()
+    made.extensions["waste"].jobs.shutdown()
+    made.extensions["waste"].store.dispose()
+    del made
+    gc.collect()
+    assert not scratch.exists()

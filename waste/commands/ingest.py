@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
 from rich.markup import escape
 from rich.table import Table
 
-from waste.commands._options import console, db_option, file_progress, store_from
+from waste.commands._options import console, db_option, file_progress, parse_utc_time, store_from
 from waste.ingest import IngestReport, ingest_files
 from waste.validate import REASONS
 
@@ -26,7 +25,7 @@ def ingest(files: tuple[Path, ...], db_url: str | None, now_text: str | None, pr
     the quarantine with its file, line, field and reason (see `waste quarantine`). Fails only when nothing at all
     could be read.
     """
-    now = pd.Timestamp(now_text, tz="UTC") if now_text else None
+    now = parse_utc_time(now_text, "--now")
     store = store_from(db_url)
     with file_progress("ingesting", enabled=progress) as update:
         reports = ingest_files(store, files, now=now, progress=update)
