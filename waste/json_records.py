@@ -52,6 +52,8 @@ def _scalar(value: Any) -> Any:
     """
     if isinstance(value, bool):  # JSON true/false: a Python int, but never a reading's number
         return "true" if value else "false"
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        return str(value)  # beyond any integer pandas holds: as text, which no bin, time or number check takes
     if value is None or isinstance(value, str | int | float):
         return value
     try:

@@ -279,8 +279,10 @@ def _apply_unit_columns(
 
 
 def _json_batches(text: io.TextIOWrapper, path: Path, chunk_rows: int) -> Iterator[RawBatch]:
+    # A .jsonl file is JSON lines whatever its first line holds (a first line of "[[[..." is a bad row, not an array).
+    lines_by_name = any(s.lower() in (".jsonl", ".ndjson") for s in path.suffixes)
     first = text.buffer.peek(64).lstrip()[:1] if hasattr(text.buffer, "peek") else b""  # type: ignore[attr-defined]
-    numbered = _json_array(text) if first == b"[" else _json_lines(text)
+    numbered = _json_array(text) if first == b"[" and not lines_by_name else _json_lines(text)
     records: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
     number = 0
