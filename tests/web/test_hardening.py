@@ -180,9 +180,11 @@ def test_every_answer_carries_the_security_headers(server: Server) -> None:
         answer = server.request("GET", path)
         assert answer.headers["X-Content-Type-Options"] == "nosniff", path
         assert answer.headers["X-Frame-Options"] == "DENY", path
+        assert answer.headers["Referrer-Policy"] == "same-origin", path
         csp = answer.headers["Content-Security-Policy"]
         assert "script-src 'self'" in csp, path
         assert "frame-ancestors 'none'" in csp, path
+        assert "img-src 'self' data: blob: https://tile.openstreetmap.org" in csp, path
     page = server.request("GET", "/planner").body.decode()
     assert " onchange=" not in page  # no inline handler the policy would block
 
