@@ -32,8 +32,8 @@ def sample_data_root(env: dict[str, str] | None = None) -> Path:
     return Path(__file__).resolve().parent.parent / "sample_data"
 
 
-#: What a city's name may be: a folder name, never a path (no separators, not ``..``).
-_CITY_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_-]{0,63}")
+#: What a city's name may be: one folder name, never a path (no separator, no NUL, not starting with a dot).
+_CITY_NAME = re.compile(r"(?!\.)[^/\\\x00]{1,64}")
 
 
 def sample_cities(env: dict[str, str] | None = None) -> list[str]:
@@ -55,7 +55,7 @@ def city_dir(city: str, env: dict[str, str] | None = None) -> Path:
     """
     root = sample_data_root(env)
     if not isinstance(city, str) or not _CITY_NAME.fullmatch(city):
-        msg = f"not a city name: {city!r} (letters, digits, '_' and '-'); known cities: {', '.join(sample_cities(env))}"
+        msg = f"not a city name: {city!r} (a folder name, not a path); known cities: {', '.join(sample_cities(env))}"
         raise ConfigError(msg)
     folder = root / city
     if not folder.is_dir():

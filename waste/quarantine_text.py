@@ -48,7 +48,10 @@ def storable_quarantine(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for name in TEXT_COLUMNS:
         if name in out:
-            out[name] = [None if _missing(v) else storable(v) for v in out[name].tolist()]
+            values = [None if _missing(v) else v for v in out[name].tolist()]
+            if _UNSTORABLE.search("".join(v for v in values if isinstance(v, str))) is not None:
+                values = [storable(v) for v in values]  # the slow path, only for a column that needs it
+            out[name] = pd.Series(values, index=out.index, dtype=object)
     values = out["value"].tolist() if "value" in out else [None] * len(out)
     raws = out["raw"].tolist() if "raw" in out else [None] * len(out)
     out["digest"] = [row_digest(v, r) for v, r in zip(values, raws, strict=True)]

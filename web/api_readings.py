@@ -89,8 +89,8 @@ def _problems(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
 def _ingest(records: list[Any], kind: str) -> Any:
     if len(records) > MAX_BATCH_ROWS:
         return _bad_request(f"at most {MAX_BATCH_ROWS} rows per request, got {len(records)}")
-    # The quarantine keeps one row per (source, row, reason): naming the source after the body's hash keeps a
-    # re-posted batch from being quarantined twice while two different batches keep their own bad rows.
+    # Naming the source after the body's hash tells batches apart in the quarantine (each numbers its rows from 0);
+    # a re-posted batch is the same source with the same rows, so nothing is quarantined twice.
     source = f"api:{kind}:{hashlib.sha256(request.get_data()).hexdigest()[:16]}"
     report = ingest_records(web_state().store, records, source, first_line=1, bins=_bins())
     return _answer(report)
