@@ -298,3 +298,17 @@ def test_an_overlong_quoted_field_is_quarantined_and_counted(tiny_store: Store, 
     assert report.stored == 1
     assert report.reasons["line_too_long"] == 1
     assert report.quarantined == len(tiny_store.quarantine()) == report.rows_read - 1
+
+
+@pytest.mark.parametrize("line_end", ["\n", "\r\n", "\r"], ids=["LF", "CRLF", "CR"])
+def test_every_line_end_is_read_across_blocks(sqlite_store: Store, tmp_path: Path, line_end: str) -> None:
+    """Lines are read in blocks of a few kilobytes: a line end falling on a block's edge splits nothing."""
+    from waste.load import load_city_files
+    from waste.reference import CityFiles
+
+    load_city_files(sqlite_store, "tiny", CityFiles.in_folder(Path(__file__).parent.parent / "data" / "tiny_city"))
+    rows = [f"B{i % 4 + 1},{1_700_000_000 + 60 * i},{i % 100}" for i in range(3000)]  # about 80 kB
+    path = tmp_path / "ends.csv"
+    path.write_bytes(line_end.join(["bin_id,ts,fill_pct", *rows, ""]).encode())
+    report = ingest_file(sqlite_store, path, now=NOW)
+    assert (report.stored, report.quarantined) == (3000, 0)
