@@ -145,7 +145,7 @@ class _Buffer:
 
     _STRING_END = re.compile(r'["\\]')
     _STRUCTURE = re.compile(r'["\[\]{}]')
-    _SCALAR_END = re.compile(r"[\s,\]}]")
+    _SCALAR_END = re.compile(r'[\s,\]}\[{"]')
 
     def __init__(self, text: io.TextIOBase) -> None:
         self.text, self.buf, self.pos, self.eof = text, "", 0, False
@@ -227,8 +227,9 @@ class _Buffer:
                 if depth <= 0:
                     return
             elif depth == 0 and first:
-                self._skip_scalar()
-                return
+                if not self._skip_scalar():
+                    return
+                continue  # garbage before an object, array or string: skip that value too
             else:
                 found = self._STRUCTURE.search(self.buf, self.pos)
                 self.pos = found.start() if found else len(self.buf)
@@ -252,12 +253,13 @@ class _Buffer:
                 continue
             self.pos = found.end() + 1
 
-    def _skip_scalar(self) -> None:
+    def _skip_scalar(self) -> bool:
+        """Move past a number, literal or garbage; ``True`` when an object, array or string follows it directly."""
         while True:
             found = self._SCALAR_END.search(self.buf, self.pos)
             if found is not None:
                 self.pos = found.start()
-                return
+                return found.group() in '[{"'
             self.buf, self.pos = "", 0
             if not self.fill():
-                return
+                return False

@@ -1,9 +1,9 @@
 """Property test: whatever a file mixes, ingest never raises, keeps every valid row and accounts for every other.
 
-Hypothesis builds CSV, JSON lines and LoRaWAN uplink files (each maybe gzip-compressed) from good readings and
-bad rows of every kind a careless or hostile supplier could send: times no timestamp holds, 400-digit and
-4,400-digit numbers, NaN and infinity, nested objects, wrong types, NUL bytes, lone surrogates, bytes that are not
-UTF-8, deep nesting, broken rows. For each file, on SQLite and on PostgreSQL:
+Hypothesis builds CSV, JSON lines, JSON array and LoRaWAN uplink files (each maybe gzip-compressed) from good
+readings and bad rows of every kind a careless or hostile supplier could send: times no timestamp holds, 400-digit
+and 4,400-digit numbers, NaN and infinity, nested objects, wrong types, NUL bytes, lone surrogates, bytes that are
+not UTF-8, deep nesting, broken rows. For each file, on SQLite and on PostgreSQL:
 
 - ``ingest_file`` returns (no exception);
 - every valid row is stored, with its fill, and nothing else is;
@@ -171,6 +171,11 @@ def jsonl_file(generated: list[Row]) -> bytes:
     return b"\n".join(_json_line(row, _fields(row)) for row in generated) + b"\n"
 
 
+def array_file(generated: list[Row]) -> bytes:
+    """One JSON array of readings, each bad item in place: the reader decodes it item by item."""
+    return b"[" + b",\n".join(_json_line(row, _fields(row)) for row in generated) + b"]\n"
+
+
 def uplink_file(generated: list[Row]) -> bytes:
     lines = []
     for number, row in enumerate(generated):
@@ -193,6 +198,7 @@ def uplink_file(generated: list[Row]) -> bytes:
 FORMATS = {
     "csv": (csv_file, ".csv", False),
     "jsonl": (jsonl_file, ".jsonl", True),
+    "array": (array_file, ".json", True),
     "uplinks": (uplink_file, ".jsonl", True),
 }
 
