@@ -111,3 +111,38 @@ def test_unknown_city_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["load", "--city", "atlantis", "--db", f"sqlite:///{tmp_path / 'w.sqlite'}"])
     assert result.exit_code == 1
     assert "atlantis" in result.output
+
+
+def test_quarantined_text_is_shown_as_text_and_exported_defused(tmp_path: Path) -> None:
+    """Rich markup in a stored value prints as written; a formula is not a formula in the CSV export."""
+    import csv
+
+    runner = CliRunner()
+    db = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    _load_tiny(runner, db, Path(__file__).parent / "data" / "tiny_city")
+    readings = tmp_path / "[bold]r[red].csv"
+    readings.write_text(
+        "bin_id,ts,fill_pct,temperature_c\n"
+        "[/],2026-11-01T00:00:00Z,5,\n"
+        "=cmd|' /C calc'!A0,2026-11-01T01:00:00Z,5,\n"
+        "B1,2026-11-01T02:00:00Z,5,-127\n"
+    )
+    result = runner.invoke(cli, ["ingest", str(readings), "--db", db, "--now", "2026-11-20", "--no-progress"])
+    assert result.exit_code == 0, result.output
+    assert "[bold]r[red].csv" in result.output
+    result = runner.invoke(cli, ["quarantine", "--db", db])
+    assert result.exit_code == 0, result.output
+    assert "[/]" in result.output
+    out_csv = tmp_path / "q.csv"
+    assert runner.invoke(cli, ["quarantine", "--db", db, "--csv", str(out_csv)]).exit_code == 0
+    with out_csv.open(newline="") as exported:
+        values = [row["value"] for row in csv.DictReader(exported)]
+    assert values == ["[/]", "'=cmd|' /C calc'!A0", "-127"]
+
+
+@pytest.mark.parametrize("option", [["ingest", "x.csv", "--now", "garbage"], ["status", "--city", "x", "--at", "soon"]])
+def test_a_time_option_that_is_no_time_is_a_usage_error(tmp_path: Path, option: list[str]) -> None:
+    result = CliRunner().invoke(cli, [*option, "--db", f"sqlite:///{tmp_path / 'w.sqlite'}"])
+    assert result.exit_code == 2
+    assert "not an ISO 8601 time" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)

@@ -18,8 +18,15 @@ from typing import Any
 import pandas as pd
 
 from waste.errors import InputError
-from waste.readers import ProgressCallback, RawBatch, Rejected, read_batches, record_from_json, records_frame
-from waste.readers import _RecordError as RecordError
+from waste.json_records import RecordError, compact_json, record_from_json
+from waste.readers import (
+    ProgressCallback,
+    RawBatch,
+    ReadStoppedError,
+    Rejected,
+    read_batches,
+    records_frame,
+)
 from waste.store import Store
 from waste.validate import BinLookup, SourceState, ValidatedBatch, validate_batch
 
@@ -47,6 +54,8 @@ class IngestReport:
         Wall-clock time taken.
     error
         Why nothing could be read from the source at all, or ``None``.
+    note
+        Why the source was not read to its end (a truncated archive), or ``None``; the rows before were ingested.
     rejected, dropped
         The rejected rows and the dropped fields themselves (``line``, ``field``, ``reason``, ``value``,
         ``detail``), kept by :func:`ingest_records` only, so that an API can answer each bad row.
@@ -62,6 +71,7 @@ class IngestReport:
     dropped_reasons: Counter[str] = field(default_factory=Counter)
     seconds: float = 0.0
     error: str | None = None
+    note: str | None = None
     rejected: pd.DataFrame | None = None
     dropped: pd.DataFrame | None = None
 
@@ -115,7 +125,9 @@ def ingest_file(
     Raises
     ------
     InputError
-        When nothing can be read from the file (missing, unreadable, no usable header).
+        When nothing can be read from the file (missing, unreadable, no usable header). A file that cannot be read
+        on part-way (a truncated archive) is not an error: its rows before that point are ingested, and
+        :attr:`IngestReport.note` and the run record say where it stopped.
     """
     started = time.perf_counter()
     now = _now() if now is None else now
@@ -123,10 +135,15 @@ def ingest_file(
     source = str(path)
     report = IngestReport(source=source)
     state = SourceState()
-    for batch in read_batches(path, chunk_rows=chunk_rows, progress=progress):
-        _store_batch(store, source, validate_batch(batch, lookup, now=now, state=state), report, batch, now)
+    try:
+        for batch in read_batches(path, chunk_rows=chunk_rows, progress=progress):
+            _store_batch(store, source, validate_batch(batch, lookup, now=now, state=state), report, batch, now)
+    except ReadStoppedError as exc:
+        report.note = exc.reason  # a truncated archive: what was read is stored, and the run says where it stopped
     report.seconds = time.perf_counter() - started
-    store.record_ingest_run(source, report.rows_read, report.stored, report.already_stored, report.quarantined)
+    store.record_ingest_run(
+        source, report.rows_read, report.stored, report.already_stored, report.quarantined, note=report.note
+    )
     return report
 
 
@@ -177,7 +194,7 @@ def ingest_records(
     rows: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
     for number, item in enumerate(records, start=first_line):
-        raw = _compact_json(item)
+        raw = compact_json(item)
         try:
             rows.append({"line": number, **record_from_json(item), "raw": raw})
         except RecordError as exc:
@@ -190,15 +207,6 @@ def ingest_records(
     report.dropped = result.dropped.drop(columns="raw")
     report.seconds = time.perf_counter() - started
     return report
-
-
-def _compact_json(item: Any) -> str:
-    import json
-
-    try:
-        return json.dumps(item, separators=(",", ":"), default=str)[:2000]
-    except (TypeError, ValueError):
-        return repr(item)[:2000]
 
 
 def _store_batch(

@@ -156,6 +156,7 @@ def _drain(
     total = IngestReport(source=f"{url} {topic}")
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     number = 0
+    line = 1  # a message holding a list of uplinks takes one line number per uplink
     try:
         while max_messages is None or number < max_messages:
             wait = 1.0 if deadline is None else deadline - time.monotonic()
@@ -166,7 +167,8 @@ def _drain(
             except queue.Empty:
                 continue
             number += 1
-            report = _ingest_message(store, message_topic, payload, number, state, bins)
+            report = _ingest_message(store, message_topic, payload, line, state, bins)
+            line += max(report.rows_read, 1)
             total.add(report)
             if on_report is not None:
                 on_report(report)
@@ -181,8 +183,8 @@ def _ingest_message(
 ) -> IngestReport:
     try:
         item = json.loads(payload)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return _quarantine_unparsable(store, topic, payload, number, str(exc))
+    except (ValueError, RecursionError) as exc:  # bad JSON or UTF-8, 4,300-digit integers, deep nesting
+        return _quarantine_unparsable(store, topic, payload, number, str(exc) or type(exc).__name__)
     items = item if isinstance(item, list) else [item]
     return ingest_records(store, items, f"mqtt:{topic}", first_line=number, state=state, bins=bins)
 

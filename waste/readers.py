@@ -23,7 +23,8 @@ import gzip
 import io
 import itertools
 import json
-from collections.abc import Callable, Iterator, Mapping
+import zlib
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,39 +34,10 @@ import numpy as np
 import pandas as pd
 
 from waste.errors import InputError
-
-#: Columns of a raw batch, all as read (strings or JSON values), plus the line number and raw text.
-RAW_COLUMNS = [
-    "line",
-    "bin_id",
-    "device_id",
-    "dev_eui",
-    "ts",
-    "fill_pct",
-    "distance_mm",
-    "battery_v",
-    "temperature_c",
-    "seq",
-    "raw",
-]
-
-#: Accepted names of each field in a CSV header or a JSON object (matched case-insensitively).
-CSV_ALIASES: dict[str, tuple[str, ...]] = {
-    "bin_id": ("bin_id", "bin", "container_id"),
-    "device_id": ("device_id",),
-    "dev_eui": ("dev_eui", "deveui"),
-    "ts": ("ts", "timestamp", "time", "measured_at", "measured_at_utc", "datetime"),
-    "fill_pct": ("fill_pct", "fill", "fill_level", "fill_level_pct", "level_pct"),
-    "distance_mm": ("distance_mm",),
-    "distance_cm": ("distance_cm",),
-    "battery_v": ("battery_v", "battery", "bat_v", "batv", "battery_voltage"),
-    "battery_mv": ("battery_mv", "bat_mv"),
-    "temperature_c": ("temperature_c", "temperature", "temp_c", "temp"),
-    "seq": ("seq", "f_cnt", "fcnt", "frame_counter"),
-}
-_ALIAS_TO_FIELD = {alias: name for name, aliases in CSV_ALIASES.items() for alias in aliases}
-#: Largest raw text kept with a rejected row, in characters.
-_RAW_LIMIT = 2000
+from waste.json_records import RecordError, record_from_json
+from waste.quarantine_text import storable
+from waste.reading_fields import ALIAS_TO_FIELD, CSV_ALIASES, RAW_COLUMNS, RAW_LIMIT
+from waste.text_stream import MAX_LINE_CHARS, CappedLines, JsonArrayError, is_utf8, json_array_items, unreadable
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +67,9 @@ class RawBatch:
     def raw_text(self, index: int) -> str | None:
         """The raw text of row ``index`` of :attr:`frame`, at most a couple of thousand characters."""
         if self.csv_rows is not None:
-            return ",".join(self.csv_rows[index])[:_RAW_LIMIT]
+            return ",".join(self.csv_rows[index])[:RAW_LIMIT]
         raw = self.frame["raw"].iat[index]
-        return None if raw is None else str(raw)[:_RAW_LIMIT]
+        return None if raw is None else str(raw)[:RAW_LIMIT]
 
 
 ProgressCallback = Callable[[int, int], None]
@@ -107,6 +79,9 @@ def read_batches(
     path: Path, *, chunk_rows: int = 250_000, progress: ProgressCallback | None = None
 ) -> Iterator[RawBatch]:
     """Read a file of readings in batches of at most ``chunk_rows`` rows.
+
+    A row holding bytes that are not UTF-8 is rejected (``bad_encoding``) and a line longer than
+    :data:`waste.text_stream.MAX_LINE_CHARS` too (``line_too_long``); the rows around them are read on.
 
     Parameters
     ----------
@@ -121,21 +96,36 @@ def read_batches(
     ------
     InputError
         When the file is missing or unreadable, or a CSV header lacks the fields needed.
+    ReadStoppedError
+        When the file cannot be read on part-way (a truncated or corrupt archive), after the batches read before.
     """
     if not path.is_file():
         raise InputError("file not found", file=str(path))
     size = path.stat().st_size
     with path.open("rb") as binary, gzip.open(binary) if path.suffix == ".gz" else nullcontext(binary) as stream:
-        text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+        text = io.TextIOWrapper(stream, encoding="utf-8-sig", errors="surrogateescape", newline="")
         try:
             kind = _format_of(path, text)
-            batches = _csv_batches(text, path, chunk_rows) if kind == "csv" else _json_batches(text, chunk_rows)
+            batches = _csv_batches(text, path, chunk_rows) if kind == "csv" else _json_batches(text, path, chunk_rows)
             for batch in batches:
                 yield batch
                 if progress is not None:
                     progress(binary.tell(), size)
-        except (UnicodeDecodeError, gzip.BadGzipFile, EOFError, OSError) as exc:
+        except (OSError, EOFError, zlib.error) as exc:
             raise InputError(f"cannot read: {exc}", file=str(path)) from exc
+
+
+class ReadStoppedError(InputError):
+    """The file could not be read on after some rows (a truncated archive); the rows before were given."""
+
+
+#: Errors of the stream itself, part-way through a file: a truncated or corrupt gzip archive, a failing disk.
+_STREAM_ERRORS = (OSError, EOFError, zlib.error)
+
+
+def _stopped(path: Path, line: int, exc: BaseException) -> ReadStoppedError:
+    detail = str(exc) or type(exc).__name__
+    return ReadStoppedError(f"the file could not be read after line {line} ({detail}); the rows before it were read")
 
 
 def _format_of(path: Path, text: io.TextIOWrapper) -> str:
@@ -150,10 +140,10 @@ def _format_of(path: Path, text: io.TextIOWrapper) -> str:
 
 
 @contextmanager
-def _no_field_size_limit() -> Iterator[None]:
-    """Lift the csv module's 128 kB field limit while reading: an oversized field is a bad row, not a bad file."""
+def _field_size_limit(limit: int) -> Iterator[None]:
+    """Raise the csv module's 128 kB field limit to the line cap while reading: an oversized field is a bad row."""
     previous = csv.field_size_limit()
-    csv.field_size_limit(2**31 - 1)
+    csv.field_size_limit(limit)
     try:
         yield
     finally:
@@ -161,53 +151,87 @@ def _no_field_size_limit() -> Iterator[None]:
 
 
 def _csv_batches(text: io.TextIOWrapper, path: Path, chunk_rows: int) -> Iterator[RawBatch]:
-    with _no_field_size_limit():
-        yield from _csv_batches_unlimited(text, path, chunk_rows)
+    with _field_size_limit(MAX_LINE_CHARS):
+        yield from _csv_batches_capped(CappedLines(text), path, chunk_rows)
 
 
-def _csv_batches_unlimited(text: io.TextIOWrapper, path: Path, chunk_rows: int) -> Iterator[RawBatch]:
-    reader = csv.reader(text)
+def _csv_batches_capped(lines: CappedLines, path: Path, chunk_rows: int) -> Iterator[RawBatch]:
+    reader = csv.reader(lines)
     try:
         header = next(reader)
     except StopIteration:
         raise InputError("empty file: no header line", file=str(path), row=1) from None
     except csv.Error as exc:
         raise InputError(f"cannot parse the header: {exc}", file=str(path), row=1) from exc
-    names = [_ALIAS_TO_FIELD.get(h.strip().lower(), h.strip().lower()) for h in header]
+    names = [ALIAS_TO_FIELD.get(h.strip().lower(), h.strip().lower()) for h in header]
     _check_header(names, path)
     width = len(names)
     positions = {name: i for i, name in enumerate(names) if name in CSV_ALIASES}
-    rejected: list[Rejected] = []
     while True:
         first_line = reader.line_num
+        chunk: list[list[str]] = []
+        rejected: list[Rejected] = []
+        stopped: BaseException | None = None
         try:
-            chunk = list(itertools.islice(reader, chunk_rows))
+            chunk.extend(itertools.islice(reader, chunk_rows))  # rows read before an error are kept
         except csv.Error as exc:
-            # With the field size limit lifted, the standard dialect only fails on a broken file (an
-            # unterminated quote at the end): say where, rather than lose the rows around it.
-            raise InputError(f"cannot parse as CSV: {exc}", file=str(path), row=reader.line_num) from exc
-        if not chunk:
+            # A field longer than the cap (quoted across lines) or an unterminated quote at the end: that row is
+            # bad, and the reader goes on after it.
+            reason = "line_too_long" if "field limit" in str(exc) else "malformed_row"
+            rejected.append(Rejected(reader.line_num, "(row)", reason, f"cannot parse as CSV: {exc}"))
+        except _STREAM_ERRORS as exc:
+            stopped = exc
+        rejected.extend(_too_long(lines))
+        if not chunk and not rejected and stopped is None:
             return
-        line_numbers = _line_numbers(chunk, first_line, reader.line_num)
-        widths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
-        wrong = np.flatnonzero(widths != width)
-        if len(wrong):
-            for i in wrong.tolist():
-                fields = chunk[i]
-                if not fields or (len(fields) == 1 and not fields[0].strip()):
-                    continue  # a blank line
-                detail = f"expected {width} fields, found {len(fields)}"
-                rejected.append(Rejected(int(line_numbers[i]), "(row)", "malformed_row", detail, raw=",".join(fields)))
-            keep = widths == width
-            chunk = [row for row, ok in zip(chunk, keep.tolist(), strict=True) if ok]
-            line_numbers = line_numbers[keep]
+        exact = not rejected and stopped is None
+        line_numbers = _line_numbers(chunk, first_line, reader.line_num if exact else None)
+        chunk, line_numbers = _drop_bad_rows(chunk, line_numbers, width, rejected)
         yield RawBatch(_csv_frame(chunk, line_numbers, positions), rejected, chunk)
-        rejected = []
+        if stopped is not None:
+            raise _stopped(path, reader.line_num, stopped) from stopped
 
 
-def _line_numbers(chunk: list[list[str]], first_line: int, last_line: int) -> np.ndarray:
-    """Line number of each row: consecutive, unless quoted fields span lines (then counted from their newlines)."""
-    if last_line - first_line == len(chunk):
+def _too_long(lines: CappedLines) -> list[Rejected]:
+    """Rejections of the lines :class:`CappedLines` skipped since it was last asked."""
+    detail = f"a line longer than {MAX_LINE_CHARS:,} characters"
+    found = [Rejected(n, "(row)", "line_too_long", detail) for n in lines.too_long]
+    lines.too_long.clear()
+    return found
+
+
+def _drop_bad_rows(
+    chunk: list[list[str]], line_numbers: np.ndarray, width: int, rejected: list[Rejected]
+) -> tuple[list[list[str]], np.ndarray]:
+    """Take out blank lines, rows of the wrong width (``malformed_row``) and rows that were not UTF-8."""
+    widths = np.fromiter(map(len, chunk), dtype=np.int64, count=len(chunk))
+    keep = widths == width
+    for i in np.flatnonzero(~keep).tolist():
+        fields = chunk[i]
+        if not fields or (len(fields) == 1 and not fields[0].strip()):
+            continue  # a blank line
+        detail = f"expected {width} fields, found {len(fields)}"
+        rejected.append(Rejected(int(line_numbers[i]), "(row)", "malformed_row", detail, raw=",".join(fields)))
+    if not is_utf8("\x1f".join(itertools.chain.from_iterable(chunk))):  # one check for a clean chunk
+        for i in np.flatnonzero(keep).tolist():
+            raw = ",".join(chunk[i])
+            if not is_utf8(raw):
+                keep[i] = False
+                rejected.append(Rejected(int(line_numbers[i]), "(row)", "bad_encoding", _NOT_UTF8, raw=raw))
+    if keep.all():
+        return chunk, line_numbers
+    return [row for row, ok in zip(chunk, keep.tolist(), strict=True) if ok], line_numbers[keep]
+
+
+_NOT_UTF8 = "bytes that are not UTF-8 (shown as \\xNN); save the file as UTF-8"
+
+
+def _line_numbers(chunk: list[list[str]], first_line: int, last_line: int | None) -> np.ndarray:
+    """Line number of each row: consecutive, unless quoted fields span lines (then counted from their newlines).
+
+    ``last_line`` is ``None`` when the chunk ended at an error: then the rows are counted from their newlines.
+    """
+    if last_line is not None and last_line - first_line == len(chunk):
         return np.arange(first_line + 1, last_line + 1, dtype=np.int64)
     spans = np.fromiter((1 + sum(f.count("\n") for f in row) for row in chunk), dtype=np.int64, count=len(chunk))
     return first_line + np.cumsum(spans)
@@ -222,7 +246,7 @@ def _check_header(names: list[str], path: Path) -> None:
     if not {"fill_pct", "distance_mm", "distance_cm"} & set(names):
         problems.append("fill_pct (or distance_mm)")
     if problems:
-        msg = f"the header lacks {', '.join(problems)}; found: {', '.join(names)}"
+        msg = f"the header lacks {', '.join(problems)}; found: {storable(', '.join(names))}"
         raise InputError(msg, file=str(path), row=1, field=problems[0].split()[0])
 
 
@@ -254,51 +278,72 @@ def _apply_unit_columns(
         frame["battery_v"] = (mv / 1000).astype(object).where(mv.notna(), pd.Series(columns[positions["battery_mv"]]))
 
 
-def _json_batches(text: io.TextIOWrapper, chunk_rows: int) -> Iterator[RawBatch]:
+def _json_batches(text: io.TextIOWrapper, path: Path, chunk_rows: int) -> Iterator[RawBatch]:
+    # A .jsonl file is JSON lines whatever its first line holds (a first line of "[[[..." is a bad row, not an array).
+    lines_by_name = any(s.lower() in (".jsonl", ".ndjson") for s in path.suffixes)
     first = text.buffer.peek(64).lstrip()[:1] if hasattr(text.buffer, "peek") else b""  # type: ignore[attr-defined]
-    if first == b"[":
-        try:
-            items = json.load(text)
-        except json.JSONDecodeError as exc:
-            yield RawBatch(
-                _records_frame([]),
-                [Rejected(exc.lineno, "(row)", "malformed_row", f"invalid JSON: {exc.msg}")],
-            )
-            return
-        numbered = ((i + 1, item, None) for i, item in enumerate(items))
-    else:
-        numbered = _json_lines(text)
+    numbered = _json_array(text) if first == b"[" and not lines_by_name else _json_lines(text)
     records: list[dict[str, Any]] = []
     rejected: list[Rejected] = []
-    for number, item, raw in numbered:
-        if isinstance(item, Rejected):
-            rejected.append(item)
-            continue
-        raw_json = raw if raw is not None else json.dumps(item)[:_RAW_LIMIT]
-        try:
-            records.append({"line": number, **record_from_json(item), "raw": raw_json[:_RAW_LIMIT]})
-        except _RecordError as exc:
-            rejected.append(Rejected(number, exc.field, exc.reason, exc.detail, raw=raw_json[:_RAW_LIMIT]))
-        if len(records) >= chunk_rows:
-            yield RawBatch(_records_frame(records), rejected)
-            records, rejected = [], []
+    number = 0
+    try:
+        for number, item, raw in numbered:
+            if isinstance(item, Rejected):
+                rejected.append(item)
+                continue
+            try:
+                records.append({"line": number, **record_from_json(item), "raw": raw[:RAW_LIMIT]})
+            except RecordError as exc:
+                rejected.append(Rejected(number, exc.field, exc.reason, exc.detail, raw=raw[:RAW_LIMIT]))
+            if len(records) >= chunk_rows:
+                yield RawBatch(_records_frame(records), rejected)
+                records, rejected = [], []
+    except JsonArrayError as exc:
+        rejected.append(Rejected(number + 1, "(row)", "malformed_row", f"invalid JSON array: {exc}"))
+    except _STREAM_ERRORS as exc:
+        yield RawBatch(_records_frame(records), rejected)
+        raise _stopped(path, number, exc) from exc
     if records or rejected:
         yield RawBatch(_records_frame(records), rejected)
 
 
-def _json_lines(text: io.TextIOWrapper) -> Iterator[tuple[int, Any, str | None]]:
-    for number, line in enumerate(text, start=1):
+def _json_array(text: io.TextIOWrapper) -> Iterator[tuple[int, Any, str]]:
+    """Items of a JSON array, one at a time; skipped ones (too long, not JSON, not UTF-8) as rejections."""
+    for number, item, raw in json_array_items(text):
+        skipped = unreadable(item)
+        if skipped is not None:
+            yield number, Rejected(number, "(row)", skipped[0], skipped[1], raw=raw[:RAW_LIMIT]), raw
+        elif not is_utf8(raw):
+            yield number, Rejected(number, "(row)", "bad_encoding", _NOT_UTF8, raw=raw[:RAW_LIMIT]), raw
+        else:
+            yield number, item, raw
+
+
+def _json_lines(text: io.TextIOWrapper) -> Iterator[tuple[int, Any, str]]:
+    lines = CappedLines(text)
+    for number, line in enumerate(lines, start=1):
+        for skipped in _too_long(lines):
+            yield skipped.line, skipped, ""
         stripped = line.strip()
         if not stripped:
             continue
+        if not is_utf8(stripped):
+            yield number, Rejected(number, "(row)", "bad_encoding", _NOT_UTF8, raw=stripped[:RAW_LIMIT]), stripped
+            continue
         try:
             yield number, json.loads(stripped), stripped
-        except json.JSONDecodeError as exc:
-            yield (
-                number,
-                Rejected(number, "(row)", "malformed_row", f"invalid JSON: {exc.msg}", raw=stripped[:_RAW_LIMIT]),
-                None,
-            )
+        except (ValueError, RecursionError) as exc:
+            rejected = Rejected(number, "(row)", "malformed_row", _json_error(exc), raw=stripped[:RAW_LIMIT])
+            yield number, rejected, stripped
+
+
+def _json_error(exc: ValueError | RecursionError) -> str:
+    """Why a JSON text was refused: its syntax error, an integer of thousands of digits, or nesting too deep."""
+    if isinstance(exc, json.JSONDecodeError):
+        return f"invalid JSON: {exc.msg}"
+    if isinstance(exc, RecursionError):
+        return "invalid JSON: nested too deeply"
+    return f"invalid JSON: {exc}"
 
 
 def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
@@ -307,68 +352,8 @@ def records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def _records_frame(records: list[dict[str, Any]]) -> pd.DataFrame:
-    frame = pd.DataFrame.from_records(records, columns=RAW_COLUMNS)
-    frame["line"] = frame["line"].astype("int64")
-    return frame
-
-
-class _RecordError(Exception):
-    def __init__(self, field: str, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.field, self.reason, self.detail = field, reason, detail
-
-
-def record_from_json(item: Any) -> dict[str, Any]:
-    """One reading from a JSON object: a plain reading or a The Things Stack uplink message.
-
-    Raises
-    ------
-    _RecordError
-        When the object is not a reading at all (not an object, an uplink without a decoded payload).
-    """
-    if not isinstance(item, Mapping):
-        raise _RecordError("(row)", "malformed_row", f"expected a JSON object, found {type(item).__name__}")
-    if "end_device_ids" in item or "uplink_message" in item:
-        return _record_from_uplink(item)
-    return _canonical(item)
-
-
-def _canonical(values: Mapping[str, Any]) -> dict[str, Any]:
-    """Map a flat object's keys onto the canonical fields, converting centimetres and millivolts."""
-    out: dict[str, Any] = {}
-    for key, value in values.items():
-        name = _ALIAS_TO_FIELD.get(str(key).lower())
-        if name is not None and name not in out:
-            out[name] = value
-    if "distance_mm" not in out and "distance_cm" in out:
-        out["distance_mm"] = _scaled(out["distance_cm"], 10.0)
-    if "battery_v" not in out and "battery_mv" in out:
-        out["battery_v"] = _scaled(out["battery_mv"], 0.001)
-    out.pop("distance_cm", None)
-    out.pop("battery_mv", None)
-    return out
-
-
-def _scaled(value: Any, factor: float) -> Any:
-    return value * factor if isinstance(value, int | float) and not isinstance(value, bool) else value
-
-
-def _record_from_uplink(message: Mapping[str, Any]) -> dict[str, Any]:
-    ids = message.get("end_device_ids")
-    uplink = message.get("uplink_message")
-    if not isinstance(ids, Mapping):
-        raise _RecordError("end_device_ids", "malformed_row", "uplink without end_device_ids")
-    if not isinstance(uplink, Mapping):
-        raise _RecordError("uplink_message", "malformed_row", "not an uplink message (no uplink_message)")
-    payload = uplink.get("decoded_payload")
-    if not isinstance(payload, Mapping) or not payload:
-        detail = "the uplink has no decoded_payload: set up a payload formatter for this device in the network server"
-        raise _RecordError("uplink_message.decoded_payload", "no_decoded_payload", detail)
-    record = {k: v for k, v in _canonical(payload).items() if k not in ("bin_id", "device_id", "dev_eui")}
-    record["device_id"] = ids.get("device_id")
-    record["dev_eui"] = ids.get("dev_eui")
-    if "ts" not in record:
-        record["ts"] = message.get("received_at") or uplink.get("received_at")
-    if "seq" not in record:
-        record["seq"] = uplink.get("f_cnt")
-    return record
+    """Columns kept as the JSON values they are (``object``): no type inference that a 400-digit number upsets."""
+    data: dict[str, Any] = {"line": np.fromiter((r["line"] for r in records), dtype=np.int64, count=len(records))}
+    for name in RAW_COLUMNS[1:]:
+        data[name] = pd.Series([r.get(name) for r in records], dtype=object)
+    return pd.DataFrame(data)

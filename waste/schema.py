@@ -23,8 +23,10 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
-#: Bump when the tables change shape; the store refuses a database written by a newer schema.
-SCHEMA_VERSION = 2  # 2: the matching platform and recycling record tables (added, nothing changed)
+#: Bump when the tables change shape; the store refuses a database written by a newer schema and upgrades an older
+#: one (:mod:`waste.migrate`). Version 2: the quarantine keys a row by its content, ingest runs carry a note.
+#: Version 3: the matching platform and recycling record tables (added only; nothing else changed).
+SCHEMA_VERSION = 3
 
 meta = Table(
     "meta",
@@ -123,8 +125,11 @@ quarantine = Table(
     Column("detail", Text, nullable=False),
     Column("raw", Text),
     Column("ingested_unix_s", BigInteger, nullable=False),
-    # The same bad row seen again (a file ingested twice) is not quarantined twice.
-    UniqueConstraint("source", "row", "reason", name="uq_quarantine_source_row_reason"),
+    # Hash of the row's value and raw text (:func:`waste.quarantine_text.row_digest`).
+    Column("digest", String(32), nullable=False),
+    # The same bad row seen again (a file ingested twice, a batch posted twice) is not quarantined twice; a
+    # different row at the same line of a later file of the same name, or a second bad field of one row, is kept.
+    UniqueConstraint("source", "row", "field", "reason", "digest", name="uq_quarantine_row_content"),
 )
 Index("ix_quarantine_reason", quarantine.c.reason)
 
@@ -138,6 +143,8 @@ ingest_runs = Table(
     Column("stored", BigInteger, nullable=False),
     Column("already_stored", BigInteger, nullable=False),
     Column("quarantined", BigInteger, nullable=False),
+    # Why the source was not read to its end (a truncated archive), or NULL.
+    Column("note", Text),
 )
 
 collections = Table(

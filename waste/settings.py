@@ -26,6 +26,7 @@ ENV_NAMES: dict[str, str] = {
     "api_token": "WASTE_API_TOKEN",
     "map_tiles_url": "WASTE_MAP_TILES_URL",
     "map_tiles_attribution": "WASTE_MAP_TILES_ATTRIBUTION",
+    "allowed_hosts": "WASTE_ALLOWED_HOSTS",
 }
 
 
@@ -51,6 +52,9 @@ class Settings:
         point it at a tile server you run or pay for.
     map_tiles_attribution
         Attribution shown on the map for those tiles (for OpenStreetMap data: "© OpenStreetMap contributors").
+    allowed_hosts
+        Host names the web app answers to, comma-separated (the name a proxy passes on, ``waste.example.org``);
+        ``None`` for the default of ``waste serve``: the loopback names when it listens on a loopback address.
     """
 
     database_url: str = DEFAULT_DATABASE_URL
@@ -59,6 +63,7 @@ class Settings:
     api_token: str | None = None
     map_tiles_url: str | None = None
     map_tiles_attribution: str | None = None
+    allowed_hosts: str | None = None
 
 
 def load_settings(

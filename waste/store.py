@@ -23,7 +23,9 @@ from waste import schema
 from waste._bulk import insert_ignoring_duplicates
 from waste.errors import ConfigError
 from waste.matching import tables as _matching_tables  # noqa: F401  (registers the matching tables)
+from waste.migrate import upgrade
 from waste.model import BIN_COLUMNS, FLEET_COLUMNS, SITE_COLUMNS, column_names
+from waste.quarantine_text import storable, storable_quarantine
 from waste.recycling import tables as _recycling_tables  # noqa: F401  (registers the recycling record table)
 
 #: Columns of the readings frame the store returns (``ts`` is a UTC timestamp).
@@ -99,6 +101,8 @@ class Store:
     def create_schema(self) -> None:
         """Create missing tables and check the schema version.
 
+        A database written by an older version of the schema is upgraded in place (:mod:`waste.migrate`).
+
         Raises
         ------
         ConfigError
@@ -110,18 +114,18 @@ class Store:
             version = found.scalar_one_or_none()
             if version is None:
                 conn.execute(schema.meta.insert().values(key="schema_version", value=str(schema.SCHEMA_VERSION)))
-            elif int(version) < schema.SCHEMA_VERSION:
-                # Every change so far only added tables, which create_all has just made: record the new version.
-                conn.execute(
-                    schema.meta.update()
-                    .where(schema.meta.c.key == "schema_version")
-                    .values(value=str(schema.SCHEMA_VERSION))
-                )
             elif int(version) > schema.SCHEMA_VERSION:
                 msg = (
                     f"the store at {self.url} has schema version {version}; this program knows {schema.SCHEMA_VERSION}"
                 )
                 raise ConfigError(msg)
+            elif int(version) < schema.SCHEMA_VERSION:
+                upgrade(conn, int(version))
+                conn.execute(
+                    schema.meta.update()
+                    .where(schema.meta.c.key == "schema_version")
+                    .values(value=str(schema.SCHEMA_VERSION))
+                )
 
     def dispose(self) -> None:
         """Close every pooled connection."""
@@ -254,9 +258,14 @@ class Store:
     # -- quarantine and ingest runs ---------------------------------------------------------------------------
 
     def insert_quarantine(self, frame: pd.DataFrame) -> int:
-        """Store rejected rows (columns of the ``quarantine`` table but its id); return how many were new."""
+        """Store rejected rows (columns of the ``quarantine`` table but its id and digest); return how many were new.
+
+        A row already quarantined (same source, row, field, reason, value and raw text) is not stored twice. NUL and
+        surrogate characters, which the databases refuse, are stored as escapes (:mod:`waste.quarantine_text`).
+        """
         columns = [c.name for c in schema.quarantine.columns if c.name != "quarantine_id"]
-        return insert_ignoring_duplicates(self.engine, schema.quarantine, frame.reindex(columns=columns))
+        data = storable_quarantine(frame.reindex(columns=[c for c in columns if c != "digest"]))
+        return insert_ignoring_duplicates(self.engine, schema.quarantine, data.reindex(columns=columns))
 
     def quarantine(
         self, source: str | None = None, reason: str | None = None, limit: int | None = None
@@ -273,19 +282,27 @@ class Store:
         with self.engine.connect() as conn:
             return pd.read_sql(query, conn)
 
-    def record_ingest_run(self, source: str, rows_read: int, stored: int, already: int, quarantined: int) -> None:
-        """Log one ingest of one source, for audit."""
+    def record_ingest_run(
+        self, source: str, rows_read: int, stored: int, already: int, quarantined: int, note: str | None = None
+    ) -> None:
+        """Log one ingest of one source, for audit; ``note`` says why it stopped early (a truncated archive)."""
         with self.engine.begin() as conn:
             conn.execute(
                 schema.ingest_runs.insert().values(
-                    source=source,
+                    source=storable(source),
                     started_unix_s=int(time.time()),
                     rows_read=rows_read,
                     stored=stored,
                     already_stored=already,
                     quarantined=quarantined,
+                    note=storable(note),
                 )
             )
+
+    def ingest_runs(self) -> pd.DataFrame:
+        """Every logged ingest, oldest first."""
+        with self.engine.connect() as conn:
+            return pd.read_sql(select(schema.ingest_runs).order_by(schema.ingest_runs.c.run_id), conn)
 
     # -- collections and plans --------------------------------------------------------------------------------
 
@@ -321,7 +338,12 @@ class Store:
             return int(result.inserted_primary_key[0])
 
     def plan(self, plan_id: int) -> dict[str, Any] | None:
-        """One stored plan: its row (``plan_id``, ``city``, ``plan_date``, ...) with ``payload`` parsed from JSON."""
+        """One stored plan: its row (``plan_id``, ``city``, ``plan_date``, ...) with ``payload`` parsed from JSON.
+
+        ``None`` when there is none, including for an id no 64-bit key can hold.
+        """
+        if not 0 < int(plan_id) < 2**63:
+            return None
         with self.engine.connect() as conn:
             row = conn.execute(select(schema.plans).where(schema.plans.c.plan_id == int(plan_id))).mappings().first()
         if row is None:

@@ -10,6 +10,8 @@ quarantine, so nothing is lost. The reasons, in the order they are checked:
 reason                  meaning
 ======================  ======================================================================================
 malformed_row           the row could not be split into fields (wrong field count, invalid JSON)
+bad_encoding            the row holds bytes that are not UTF-8
+line_too_long           the line (or JSON array item) is longer than a million characters
 no_decoded_payload      a LoRaWAN uplink without a decoded payload (no payload formatter on the network server)
 missing_field           no bin (bin_id, device_id or dev_eui), no time, or neither fill_pct nor distance_mm
 unknown_bin             the bin or sensor is not in the store (load the city first)
@@ -36,7 +38,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from waste.readers import RawBatch
+from waste.quarantine_text import storable
+from waste.readers import RAW_COLUMNS, RawBatch
 from waste.text_values import parse_iso_utc, to_float
 
 #: How far in the future a reading's time may be (sensor clocks drift; network times are rounded).
@@ -53,6 +56,8 @@ _AUXILIARY = (
 
 REASONS: dict[str, str] = {
     "malformed_row": "the row could not be split into fields",
+    "bad_encoding": "bytes that are not UTF-8",
+    "line_too_long": "a line longer than a million characters",
     "no_decoded_payload": "uplink without a decoded payload",
     "missing_field": "a required field is empty",
     "unknown_bin": "bin or sensor not in the store",
@@ -170,7 +175,7 @@ def validate_batch(
         Memory of earlier batches of the same source, updated in place; a fresh one when ``None``.
     """
     state = SourceState() if state is None else state
-    frame = batch.frame
+    frame = _encodable(batch.frame)
     n = len(frame)
     verdicts = _Verdicts(n)
 
@@ -203,7 +208,7 @@ def validate_batch(
     )
     rejected = _rejected_frame(batch, frame, verdicts, ~ok)
     early = pd.DataFrame(
-        [(r.line, r.field, r.reason, r.value, r.detail, r.raw) for r in batch.rejected],
+        [(r.line, r.field, r.reason, storable(r.value), r.detail, storable(r.raw)) for r in batch.rejected],
         columns=REJECTED_COLUMNS,
     )
     if len(early):
@@ -216,6 +221,24 @@ def validate_batch(
         rejected=rejected.sort_values("line", kind="stable", ignore_index=True),
         dropped=pd.concat(dropped, ignore_index=True).sort_values("line", kind="stable", ignore_index=True),
     )
+
+
+def _encodable(frame: pd.DataFrame) -> pd.DataFrame:
+    """The raw columns with text that is not valid Unicode (lone surrogates) escaped, so pandas can hold it.
+
+    pandas 3 keeps text in Arrow arrays, which refuse lone surrogates (a JSON escape such as u+D800); such a value never
+    is a bin, a time or a number, and escaped it fails its check like any other bad value. The check costs one
+    encode of each column's joined text.
+    """
+    out = frame
+    for name in RAW_COLUMNS[1:-1]:
+        values = frame[name].to_numpy(dtype=object)
+        try:
+            "".join(v for v in values if isinstance(v, str)).encode("utf-8")
+        except UnicodeEncodeError:
+            out = out.copy() if out is frame else out
+            out[name] = pd.Series([storable(v) for v in values], index=frame.index, dtype=object)
+    return out
 
 
 def _rejected_frame(

@@ -8,7 +8,7 @@ import pandas as pd
 from flask import Blueprint, jsonify, request
 
 from waste.errors import ConfigError, InputError
-from waste.paths import SAMPLE_CITIES
+from waste.paths import SAMPLE_CITIES, sample_cities
 from web.api_plans import city_info, known_cities
 from web.bench_view import bench_results
 from web.bin_history import bin_history
@@ -58,7 +58,7 @@ def bins() -> Any:
     return jsonify(records(bin_status(web_state(), city)))
 
 
-@bp.get("/bins/<bin_id>")
+@bp.get("/bins/<path:bin_id>")
 def one_bin(bin_id: str) -> Any:
     """One bin: its row, readings (``?days=`` back from the newest, default 14), emptyings and forecast."""
     try:
@@ -79,13 +79,19 @@ def energy() -> Any:
     city = request.args.get("city")
     if not city:
         return _fail(400, "give ?city=", [{"field": "city", "reason": "required"}])
+    known = sample_cities()
+    if city not in known:  # a name, checked against the list: never a path to read (/etc, ../x)
+        detail = f"no scenario for city {city!r}; known: {', '.join(known)}"
+        return _fail(400, detail, [{"field": "city", "reason": "unknown city"}])
     inputs, errors = parse_inputs(request.args.to_dict())
     if errors:
         return _fail(400, "bad inputs", errors)
     try:
         result = run_planner(city, inputs)
     except (ConfigError, InputError) as exc:
-        return _fail(400, str(exc), [{"field": getattr(exc, "field", None) or "city", "reason": str(exc)}])
+        # The message names the scenario file; the answer names only what is wrong with it.
+        reason = exc.reason if isinstance(exc, InputError) else "the city's scenario cannot be used"
+        return _fail(400, reason, [{"field": getattr(exc, "field", None) or "city", "reason": reason}])
     return jsonify(
         {
             "city": city,

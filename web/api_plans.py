@@ -6,6 +6,7 @@ progress and, once done, the stored plan's id and record.
 
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Any
 
@@ -15,6 +16,7 @@ from waste.paths import SAMPLE_CITIES, city_dir
 from waste.reference import read_city_info
 from web.auth import requires_token
 from web.bin_status import bin_status, records
+from web.body import json_body
 from web.plan_view import truck_panels
 from web.state import web_state
 
@@ -51,11 +53,22 @@ def city_info(city: str) -> dict[str, Any]:
     return {"city": city, "name": info.name, "timezone": info.timezone, "currency": info.currency}
 
 
+def _is_date(value: object) -> bool:
+    """Whether ``value`` is a calendar date written YYYY-MM-DD (``9999-99-99`` is not)."""
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return False
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 @bp.post("/plans")
 @requires_token
 def start_plan() -> Any:
     """Start a plan: ``{"city": ..., "time_limit_s": 60, "date": "YYYY-MM-DD"}``; answers 202 with the job."""
-    body = request.get_json(silent=True)
+    body = json_body()
     if not isinstance(body, dict):
         return _error(400, "the body must be a JSON object with at least 'city'")
     errors = []
@@ -66,7 +79,7 @@ def start_plan() -> Any:
     if isinstance(limit, bool) or not isinstance(limit, int | float) or not 0 < limit <= MAX_TIME_LIMIT_S:
         errors.append({"field": "time_limit_s", "reason": f"a number of seconds in (0, {MAX_TIME_LIMIT_S:g}]"})
     date = body.get("date")
-    if date is not None and (not isinstance(date, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", date)):
+    if date is not None and not _is_date(date):
         errors.append({"field": "date", "reason": "a local date YYYY-MM-DD"})
     if errors:
         return _error(400, errors)
@@ -93,7 +106,7 @@ def get_plan(plan_ref: str) -> Any:
         if job.plan_id is not None:
             body["plan"] = _stored(job.plan_id)
         return jsonify(body)
-    if plan_ref.isdigit():
+    if plan_ref.isascii() and plan_ref.isdigit():
         plan = _stored(int(plan_ref))
         if plan is not None:
             return jsonify({"status": "done", "plan_id": plan["plan_id"], "plan": plan})
@@ -130,7 +143,7 @@ def city_map(city: str) -> Any:
     if city not in state.store.cities():
         return _error(404, f"city {city!r} is not in the store yet; start a plan of it to load it")
     wanted = request.args.get("plan_id")
-    plan = state.store.plan(int(wanted)) if wanted and wanted.isdigit() else latest_plan(city)
+    plan = state.store.plan(int(wanted)) if wanted and wanted.isascii() and wanted.isdigit() else latest_plan(city)
     body: dict[str, Any] = {"city": city, "info": state.store.city_info(city), "sites": [], "plan": None}
     body["bins"] = records(bin_status(state, city))
     body["sites"] = records(state.store.sites(city)[["site_id", "name", "kind", "lat", "lon"]])

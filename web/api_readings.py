@@ -18,6 +18,7 @@ from flask import Blueprint, jsonify, request
 from waste.ingest import IngestReport, ingest_records
 from waste.validate import BinLookup
 from web.auth import requires_token
+from web.body import json_body
 from web.state import web_state
 
 bp = Blueprint("api_readings", __name__, url_prefix="/api")
@@ -88,8 +89,8 @@ def _problems(frame: pd.DataFrame | None) -> list[dict[str, Any]]:
 def _ingest(records: list[Any], kind: str) -> Any:
     if len(records) > MAX_BATCH_ROWS:
         return _bad_request(f"at most {MAX_BATCH_ROWS} rows per request, got {len(records)}")
-    # The quarantine keeps one row per (source, row, reason): naming the source after the body's hash keeps a
-    # re-posted batch from being quarantined twice while two different batches keep their own bad rows.
+    # Naming the source after the body's hash tells batches apart in the quarantine (each numbers its rows from 0);
+    # a re-posted batch is the same source with the same rows, so nothing is quarantined twice.
     source = f"api:{kind}:{hashlib.sha256(request.get_data()).hexdigest()[:16]}"
     report = ingest_records(web_state().store, records, source, first_line=1, bins=_bins())
     return _answer(report)
@@ -99,7 +100,7 @@ def _ingest(records: list[Any], kind: str) -> Any:
 @requires_token
 def post_readings() -> Any:
     """Store a batch of readings: a JSON list of objects, or ``{"readings": [...]}``."""
-    records = _records(request.get_json(silent=True), "readings")
+    records = _records(json_body(), "readings")
     if records is None:
         return _bad_request('the body must be a JSON list of readings or {"readings": [...]}')
     return _ingest(records, "readings")
@@ -109,7 +110,7 @@ def post_readings() -> Any:
 @requires_token
 def post_uplinks() -> Any:
     """The Things Stack webhook: one uplink message per request, or a list of them."""
-    body = request.get_json(silent=True)
+    body = json_body()
     if isinstance(body, dict):
         records = [body]
     elif isinstance(body, list):

@@ -8,8 +8,10 @@ so two apps in one process (as in tests) share nothing.
 from __future__ import annotations
 
 import secrets
+import shutil
 import tempfile
 import threading
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +22,8 @@ from waste.errors import WasteError
 from waste.settings import Settings, load_settings
 from waste.store import open_store
 from web.jobs import PlanJobs
+from web.limits import MAX_BODY_BYTES
+from web.security import security_headers_for
 from web.state import WebState
 
 #: Where ``waste bench`` writes its results by default (``--out``), relative to the working directory.
@@ -33,6 +37,7 @@ def create_app(
     plan_workers: int = 1,
     matrix_cache_dir: Path | None = None,
     warm_cache: bool = True,
+    trusted_hosts: list[str] | None = None,
 ) -> Flask:
     """Build the web app.
 
@@ -49,14 +54,20 @@ def create_app(
     warm_cache
         Compute each city's bin forecasts in the background at start and after each plan, so the map's first
         load does not wait for them (seconds for thousands of bins).
+    trusted_hosts
+        Host names to answer to (any other ``Host`` header gets 400); every name when ``None``.
     """
     settings = settings or load_settings()
     app = Flask(__name__)
     app.config["WASTE_API_TOKEN"] = settings.api_token or secrets.token_urlsafe(24)
     app.config["WASTE_TOKEN_GENERATED"] = settings.api_token is None
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["TRUSTED_HOSTS"] = trusted_hosts
     store = open_store(settings.database_url)
     scratch = Path(tempfile.mkdtemp(prefix="waste-web-"))
+    # Removed with the app, or when the process ends, whichever comes first.
+    weakref.finalize(app, shutil.rmtree, scratch, ignore_errors=True)
     jobs = PlanJobs(store, settings, workers=plan_workers, cache_dir=matrix_cache_dir)
     state = WebState(
         settings=settings,
@@ -85,6 +96,7 @@ def create_app(
     blueprints = (api_data, api_plans, api_readings, api_matching, api_recycling, openapi, pages, other_pages)
     for module in (*blueprints, matching_pages):
         app.register_blueprint(module.bp)
+    app.after_request(security_headers_for(settings.map_tiles_url))
     app.register_error_handler(WasteError, _domain_error)
     app.register_error_handler(HTTPException, _http_error)
     return app

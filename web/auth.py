@@ -1,18 +1,18 @@
-"""Bearer-token check of the API's write endpoints.
+"""Bearer-token check of the API's write endpoints, and the sign-in link that hands the token to a browser.
 
 Every write (``POST``) needs ``Authorization: Bearer <token>`` equal to the app's token: ``WASTE_API_TOKEN``, or,
-when that is unset, a random token made when the app starts (``waste serve`` prints it), so a write endpoint is
-never open by accident. Only that made-up token is ever put in a page, and only for a browser on the same machine
-(a loopback address, no proxy in between), so a dispatcher trying the app locally can press "run a new plan" at
-once. A token the operator chose is never sent out: it is typed once into the page's token box, and the browser
-keeps it for the next visits.
+when that is unset, a random token made when the app starts, so a write endpoint is never open by accident. No
+page ever carries the token: a server cannot tell a browser on its own machine from a reverse proxy on it (waitress
+drops the forwarding headers it does not trust before the app sees them, and a bare ``proxy_pass`` adds none), so
+a page that carried it would hand it to every visitor behind a proxy. Instead ``waste serve`` prints a sign-in
+link with the made-up token after ``#``: the fragment stays in the browser (it is never sent to the server, a
+proxy or a log), where the page keeps it, as it keeps a token typed into its token box.
 """
 
 from __future__ import annotations
 
 import functools
 import hmac
-import ipaddress
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -27,10 +27,14 @@ def api_token() -> str:
 
 
 def token_is_valid(header: str | None) -> bool:
-    """Whether an ``Authorization`` header carries the app's bearer token (compared in constant time)."""
-    if not header or not header.startswith("Bearer "):
+    """Whether an ``Authorization`` header carries the app's bearer token (compared in constant time).
+
+    The scheme name is case-insensitive (RFC 9110 section 11.1): ``bearer`` and ``BEARER`` are accepted.
+    """
+    scheme, _, credentials = (header or "").strip().partition(" ")
+    if scheme.lower() != "bearer" or not credentials.strip():
         return False
-    return hmac.compare_digest(header.removeprefix("Bearer ").strip().encode(), api_token().encode())
+    return hmac.compare_digest(credentials.strip().encode(), api_token().encode())
 
 
 def requires_token(view: F) -> F:
@@ -49,17 +53,6 @@ def requires_token(view: F) -> F:
     return wrapped  # type: ignore[return-value]
 
 
-def token_for_page() -> str | None:
-    """The token to put in a page: the made-up one, for a browser on this machine with no proxy between; else ``None``.
-
-    A reverse proxy on the same machine makes every visitor look local; the forwarding headers it adds give it away.
-    """
-    if not current_app.config.get("WASTE_TOKEN_GENERATED"):
-        return None
-    if any(name in request.headers for name in ("X-Forwarded-For", "Forwarded", "X-Real-Ip")):
-        return None
-    try:
-        local = ipaddress.ip_address(request.remote_addr or "").is_loopback
-    except ValueError:
-        local = False
-    return api_token() if local else None
+def sign_in_link(base_url: str, token: str) -> str:
+    """The link ``waste serve`` prints: the page at ``base_url`` with the token in its fragment (never sent out)."""
+    return f"{base_url.rstrip('/')}/#token={token}"

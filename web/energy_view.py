@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,14 +145,31 @@ def request_key(city: str, inputs: dict[str, float]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def charts_for(result: PlannerResult, folder: Path) -> dict[str, Path]:
-    """Write the assessment's charts into ``folder`` (once) and return them by name."""
+#: Planner requests whose charts are kept; older ones are deleted (every distinct query draws a new set).
+KEPT_CHART_SETS = 64
+
+
+def charts_for(result: PlannerResult, folder: Path, *, keep: int | None = None) -> dict[str, Path]:
+    """Write the assessment's charts into ``folder`` (once) and return them by name.
+
+    ``folder``'s siblings are the chart sets of other requests: only the ``keep`` most recently used stay, so a
+    visitor trying many inputs does not fill the disk (:data:`KEPT_CHART_SETS` when ``keep`` is ``None``).
+    """
     done = folder / "done"
     if done.is_file():
+        os.utime(folder)  # used again: the newest to keep
         return {p.stem: p for p in folder.glob("*.png")}
     charts = write_charts(result.assessment, folder)
     done.write_text("ok", encoding="utf-8")
+    _prune(folder.parent, KEPT_CHART_SETS if keep is None else keep)
     return charts
+
+
+def _prune(root: Path, keep: int) -> None:
+    """Delete all but the ``keep`` most recently used chart folders under ``root``."""
+    folders = sorted((p for p in root.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def comparison_records(result: PlannerResult) -> list[dict[str, str]]:

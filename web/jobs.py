@@ -12,9 +12,9 @@ Progress is an estimate in [0, 1]: loading and forecasting take the first tenth,
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-import traceback
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -30,6 +30,8 @@ from waste.load import load_sample_city, sample_readings
 from waste.paths import SAMPLE_CITIES
 from waste.settings import Settings
 from waste.store import Store
+
+_log = logging.getLogger(__name__)
 
 #: Share of the progress bar each step has reached when it starts.
 STEP_PROGRESS: dict[str, float] = {
@@ -170,9 +172,10 @@ class PlanJobs:
             self._set_step(job, "done")
         except WasteError as exc:
             job.status, job.error = "failed", str(exc)
-        except Exception as exc:  # a bug must not vanish in a thread: keep its trace for the status page
+        except Exception:  # a bug must not vanish in a thread: its trace goes to the server's log, not to visitors
+            _log.exception("plan job %s of %s failed", job.job_id, job.city)
             job.status = "failed"
-            job.error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}"
+            job.error = f"internal error while planning (job {job.job_id}; the server log has the details)"
         finally:
             job.finished_unix_s = time.time()
 

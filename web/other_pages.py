@@ -16,7 +16,7 @@ from web.state import web_state
 bp = Blueprint("other_pages", __name__)
 
 
-@bp.get("/bins/<bin_id>")
+@bp.get("/bins/<path:bin_id>")
 def bin_page(bin_id: str) -> str:
     """A bin's readings chart with its emptyings and the forecast with its interval (drawn from the API)."""
     bins = web_state().store.bins()

@@ -8,7 +8,6 @@ from flask import Blueprint, Response, abort, render_template, request
 
 from routing.gpx import plan_gpx
 from web.api_plans import city_info, known_cities
-from web.auth import token_for_page
 from web.bin_status import bin_status, records
 from web.plan_view import record_geojson, route_csv, routes_zip, safe_name, truck_panels
 from web.state import web_state
@@ -26,7 +25,6 @@ def dispatcher() -> str:
     return render_template(
         "dispatcher.html",
         cities=cities,
-        token=token_for_page(),
         active="dispatcher",
         tiles_url=settings.map_tiles_url or "",
         tiles_attribution=settings.map_tiles_attribution or "",

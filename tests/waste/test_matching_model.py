@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from waste import schema
 from waste.districts import city_districts
 from waste.errors import InputError
 from waste.matching.accounts import account_for_token, create_account
@@ -151,11 +152,13 @@ def test_a_store_of_the_previous_schema_gets_the_new_tables(tmp_path: Path) -> N
     with store.engine.begin() as conn:
         for table in ("requests", "offers", "recycling_records"):
             conn.execute(sa.text(f"DROP TABLE {table}"))
-        conn.execute(sa.text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
+        # Version 2 is the schema before the matching and recycling tables.
+        conn.execute(sa.text("UPDATE meta SET value = '2' WHERE key = 'schema_version'"))
     store.dispose()
     store = open_store(url)
     names = set(sa.inspect(store.engine).get_table_names())
     assert {"requests", "offers", "recycling_records", "accounts", "haulers"} <= names
     with store.engine.connect() as conn:
-        assert conn.execute(sa.text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar_one() == "2"
+        version = conn.execute(sa.text("SELECT value FROM meta WHERE key = 'schema_version'")).scalar_one()
+        assert version == str(schema.SCHEMA_VERSION) == "3"
     store.dispose()

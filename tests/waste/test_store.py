@@ -72,7 +72,7 @@ def test_reading_queries(tiny_store: Store) -> None:
 
 
 def test_quarantine_is_not_duplicated(tiny_store: Store) -> None:
-    """The same bad row (source, line, reason) is quarantined once however often it is seen."""
+    """The same bad row (source, line, field, reason, value, raw text) is quarantined once however often it is seen."""
     row = {
         "source": "f.csv",
         "row": 3,
@@ -86,6 +86,12 @@ def test_quarantine_is_not_duplicated(tiny_store: Store) -> None:
     assert tiny_store.insert_quarantine(pd.DataFrame([row])) == 1
     assert tiny_store.insert_quarantine(pd.DataFrame([row, {**row, "row": 4}])) == 1
     assert tiny_store.quarantine(reason="bad_timestamp")["row"].tolist() == [3, 4]
+    # The same line of a later export of the same name holding another bad row is a new row, and so is a second
+    # field of one row with the same reason.
+    later = {**row, "value": "y", "raw": "B1,y,3"}
+    other_field = {**row, "field": "seq"}
+    assert tiny_store.insert_quarantine(pd.DataFrame([later, other_field])) == 2
+    assert len(tiny_store.quarantine()) == 4
 
 
 def test_collections_round_trip(tiny_store: Store) -> None:
@@ -157,3 +163,72 @@ def test_bad_time_zone_is_named(tmp_path, tiny_city_files) -> None:
     bad.write_text('name = "X"\ntimezone = "Mars/Olympus"\n')
     with pytest.raises(InputError, match="unknown time zone"):
         read_city_info(bad, "x")
+
+
+def _make_version_1(store: Store) -> None:
+    """Turn a fresh store's quarantine and ingest_runs back into their version-1 shape, holding two bad rows."""
+    import sqlalchemy as sa
+
+    old = sa.MetaData()
+    quarantine = sa.Table(
+        "quarantine",
+        old,
+        sa.Column("quarantine_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("row", sa.BigInteger, nullable=False),
+        sa.Column("field", sa.String(64), nullable=False),
+        sa.Column("reason", sa.String(64), nullable=False),
+        sa.Column("value", sa.Text),
+        sa.Column("detail", sa.Text, nullable=False),
+        sa.Column("raw", sa.Text),
+        sa.Column("ingested_unix_s", sa.BigInteger, nullable=False),
+        sa.UniqueConstraint("source", "row", "reason", name="uq_quarantine_source_row_reason"),
+    )
+    sa.Index("ix_quarantine_reason", quarantine.c.reason)
+    runs = sa.Table(
+        "ingest_runs",
+        old,
+        sa.Column("run_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("source", sa.Text, nullable=False),
+        sa.Column("started_unix_s", sa.BigInteger, nullable=False),
+        sa.Column("rows_read", sa.BigInteger, nullable=False),
+        sa.Column("stored", sa.BigInteger, nullable=False),
+        sa.Column("already_stored", sa.BigInteger, nullable=False),
+        sa.Column("quarantined", sa.BigInteger, nullable=False),
+    )
+    with store.engine.begin() as conn:
+        conn.execute(sa.text("DROP TABLE quarantine"))
+        conn.execute(sa.text("DROP TABLE ingest_runs"))
+        old.create_all(conn)
+        conn.execute(sa.text("UPDATE meta SET value = '1' WHERE key = 'schema_version'"))
+        row = {"source": "f.csv", "field": "ts", "reason": "bad_timestamp", "detail": "d", "ingested_unix_s": 1}
+        conn.execute(
+            quarantine.insert(),
+            [{**row, "row": 3, "value": "x", "raw": "B1,x"}, {**row, "row": 4, "value": None, "raw": None}],
+        )
+        conn.execute(
+            runs.insert().values(
+                source="f.csv", started_unix_s=1, rows_read=4, stored=2, already_stored=0, quarantined=2
+            )
+        )
+
+
+def test_a_version_1_store_is_upgraded_in_place(store: Store) -> None:
+    """The quarantine is re-keyed by content and ingest runs gain a note; every old row is kept."""
+    from waste import schema
+
+    _make_version_1(store)
+    store.create_schema()
+    kept = store.quarantine()
+    assert kept["row"].tolist() == [3, 4]
+    assert kept["digest"].str.len().tolist() == [32, 32]
+    again = kept.drop(columns=["quarantine_id", "digest"])
+    assert store.insert_quarantine(again) == 0  # the old rows are recognised
+    assert store.insert_quarantine(again.assign(value="y")) == 2  # new content at the same lines is kept
+    store.record_ingest_run("g.csv", 1, 0, 0, 1, note="truncated")
+    notes = store.ingest_runs()["note"]
+    assert notes.isna().tolist() == [True, False]
+    assert notes.iloc[1] == "truncated"
+    with store.engine.connect() as conn:
+        version = conn.execute(schema.meta.select()).mappings().first()
+    assert version["value"] == str(schema.SCHEMA_VERSION)

@@ -70,12 +70,13 @@ def test_dispatcher_page(server: str, app: Flask, tmp_path: Path) -> None:
         page.fill("#token", TOKEN)
         page.fill("#time-limit", "2")
         page.click("#run-plan")
-        page.wait_for_function("document.body.dataset.lastPlan !== undefined", timeout=120_000)
+        # Selectors, not wait_for_function: that evaluates a string in the page, which its CSP forbids.
+        page.wait_for_selector("body[data-last-plan]", state="attached", timeout=120_000)
         new_plan = page.evaluate("document.body.dataset.lastPlan")
         assert "ready" in page.inner_text("#job-text")
         # The page reloads the city with the new plan; wait for its downloads to point at it.
         href = f"/plans/{new_plan}/routes.zip"
-        page.wait_for_function(f"document.getElementById('dl-csv')?.getAttribute('href') === '{href}'")
+        page.wait_for_selector(f"#dl-csv[href='{href}']", state="attached")
         page.wait_for_selector(".truck")
 
         first_truck_csv = page.locator(".truck a", has_text="CSV").first
@@ -129,4 +130,22 @@ def test_request_hauler_day_and_recycling_pages(server: str, app: Flask) -> None
         page.goto(f"{server}/recycling?city=baltimore")
         assert page.is_visible("#no-records")
         assert page.get_attribute("#csv-export", "href").endswith("format=csv")
+        browser.close()
+
+
+@pytest.mark.slow
+def test_the_sign_in_link_hands_the_token_to_the_browser(server: str, app: Flask) -> None:
+    """The token after '#' goes to the browser's storage and out of the address bar; the plan button needs no box."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(f"{server}/?city=baltimore#token={TOKEN}")
+        page.wait_for_selector(".truck")
+        assert page.evaluate("localStorage.getItem('wasteApiToken')") == TOKEN
+        assert "#" not in page.url
+        assert not page.is_visible("#token")
+        page.goto(f"{server}/?city=baltimore")  # a later visit: still signed in
+        page.wait_for_selector(".truck")
+        assert not page.is_visible("#token")
         browser.close()

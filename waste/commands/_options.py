@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import click
+import pandas as pd
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -88,3 +89,24 @@ def file_progress(description: str, enabled: bool = True) -> Iterator[Callable[[
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+def parse_utc_time(text: str | None, option: str) -> pd.Timestamp | None:
+    """A time option (``--now``, ``--at``) as a UTC time (naive means UTC), ``None`` when not given.
+
+    Raises
+    ------
+    click.BadParameter
+        When it is not an ISO 8601 time.
+    """
+    if not text:
+        return None
+    try:
+        stamp = pd.Timestamp(text)
+    except (ValueError, OverflowError) as exc:
+        msg = f"not an ISO 8601 time: {text!r} (e.g. 2026-11-20T00:00:00Z)"
+        raise click.BadParameter(msg, param_hint=option) from exc
+    if pd.isna(stamp):
+        msg = f"not a time: {text!r}"
+        raise click.BadParameter(msg, param_hint=option)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-import pandas as pd
+from rich.markup import escape
 from rich.table import Table
 
-from waste.commands._options import console, db_option, file_progress, store_from
+from waste.commands._options import console, db_option, file_progress, parse_utc_time, store_from
 from waste.ingest import IngestReport, ingest_files
 from waste.validate import REASONS
 
@@ -25,12 +25,12 @@ def ingest(files: tuple[Path, ...], db_url: str | None, now_text: str | None, pr
     the quarantine with its file, line, field and reason (see `waste quarantine`). Fails only when nothing at all
     could be read.
     """
-    now = pd.Timestamp(now_text, tz="UTC") if now_text else None
+    now = parse_utc_time(now_text, "--now")
     store = store_from(db_url)
     with file_progress("ingesting", enabled=progress) as update:
         reports = ingest_files(store, files, now=now, progress=update)
     print_reports(reports)
-    if all(r.error is not None or r.rows_read == 0 for r in reports):
+    if all(r.rows_read == 0 for r in reports):
         raise click.ClickException("nothing could be read")
 
 
@@ -42,10 +42,10 @@ def print_reports(reports: list[IngestReport]) -> None:
         table.add_column(name, justify="left" if name == "source" else "right")
     for r in reports:
         if r.error is not None:
-            table.add_row(r.source, "-", "-", "-", "-", "-")
+            table.add_row(escape(r.source), "-", "-", "-", "-", "-")
         else:
             table.add_row(
-                r.source,
+                escape(r.source),
                 f"{r.rows_read:,}",
                 f"{r.stored:,}",
                 f"{r.already_stored:,}",
@@ -55,7 +55,9 @@ def print_reports(reports: list[IngestReport]) -> None:
     out.print(table)
     for r in reports:
         if r.error is not None:
-            out.print(f"[red]Error:[/red] {r.error}")
+            out.print(f"[red]Error:[/red] {escape(r.error)}")
+        if r.note is not None:
+            out.print(f"[yellow]Stopped early:[/yellow] {escape(r.source)}: {escape(r.note)}")
     reasons = sum((r.reasons for r in reports), start=type(reports[0].reasons)()) if reports else {}
     if reasons:
         why = Table(title="Quarantined rows by reason", title_justify="left")

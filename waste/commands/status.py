@@ -7,7 +7,7 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from waste.commands._options import console, db_option, store_from
+from waste.commands._options import console, db_option, parse_utc_time, store_from
 from waste.status import CityStatus, city_status
 
 
@@ -17,7 +17,7 @@ from waste.status import CityStatus, city_status
 @db_option
 def status(city: str, at_text: str | None, db_url: str | None) -> None:
     """Print the fleet and bin status of a city: fill by stream, waste waiting, stale sensors, trucks."""
-    at = pd.Timestamp(at_text, tz="UTC") if at_text else None
+    at = parse_utc_time(at_text, "--at")
     print_status(city_status(store_from(db_url), city, at), console())
 
 

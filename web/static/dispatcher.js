@@ -54,6 +54,17 @@ function fmt(value, digits = 0) {
     minimumFractionDigits: digits, maximumFractionDigits: digits });
 }
 
+// The sign-in link that waste serve prints carries the token after "#", which no server sees: keep it in this
+// browser, take it out of the address bar, and hide the box.
+(function takeTokenFromLink() {
+  const found = new URLSearchParams(location.hash.slice(1)).get("token");
+  if (found) {
+    localStorage.setItem("wasteApiToken", found);
+    history.replaceState(null, "", location.pathname + location.search);
+  }
+  if (localStorage.getItem("wasteApiToken")) document.querySelector("label.token").hidden = true;
+})();
+
 // A token typed into the box is kept by this browser, so a dispatcher types it once.
 function token() {
   const input = document.getElementById("token");
