@@ -87,3 +87,16 @@ def test_a_short_simulated_month_matches_every_servable_request(tmp_path: Path) 
                    "--runs", "50", "--out", str(tmp_path / "energy")])  # fmt: skip
     assert "Waste-to-energy options" in energy
     store.dispose()
+
+
+@pytest.mark.slow
+def test_match_simulate_writes_the_summary_and_each_citys_report(tmp_path: Path) -> None:
+    args = ["--city", "santa_cruz", "--days", "3", "--requesters", "20", "--out", str(tmp_path)]
+    out = _run(["match", "simulate", *args])
+    assert "santa_cruz:" in out
+    assert "servable matched within their days" in out
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert list(summary["city"]) == ["santa_cruz"]
+    assert summary["matched_in_days"].iloc[0] == summary["servable"].iloc[0]
+    assert (tmp_path / "santa_cruz_recycling.png").is_file()
+    assert (tmp_path / "santa_cruz.sqlite").is_file()

@@ -100,6 +100,13 @@ def test_requester_hauler_and_city_see_what_they_may(client: FlaskClient, tokens
     # ... but cannot report on a pickup it did not win, nor cancel it.
     collect = {"status": "collected"}
     assert client.post(f"/api/requests/{rid}/status", json=collect, headers=_bearer(tokens[other])).status_code == 403
+    day = view["request"]["service_date"]
+    own = "harb" if winner == "BAL-HARB" else "dpw" if winner == "BAL-DPW" else "city"
+    listed = client.get(f"/api/haulers/{winner}/day?date={day}", headers=_bearer(tokens[own]))
+    assert [r["request_id"] for r in listed.json] == [rid]
+    assert client.get(f"/api/haulers/{winner}/day?date={day}", headers=_bearer(tokens["alice"])).status_code == 403
+    assert client.get(f"/api/haulers?city={CITY}").json[0]["currency"] == "USD"
+    assert "cost_per_km" not in client.get(f"/api/haulers?city={CITY}").json[0]  # a hauler's costs stay private
     # The city sees everything.
     assert [r["request_id"] for r in client.get("/api/requests", headers=_bearer(tokens["city"])).json] == [rid]
     assert client.get(f"/api/requests/{rid}", headers=_bearer(TOKEN)).status_code == 200
