@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from routing.check import check
+from routing.problem import Break
 from routing.solution import Solution
 from routing.solvers import Result, supports
 from routing.solvers.portfolio import Member, members_for, rank, solve
-from tests.routing.builders import problem, truck
+from tests.routing.builders import H, problem, truck
 
 POINTS = [(900.0 * (i % 5), 700.0 * (i // 5)) for i in range(15)]
 
@@ -19,13 +20,18 @@ def _cvrp_like():
 
 
 def _city_like():
-    """A landfill away from the depot: only OR-Tools models it."""
+    """A landfill away from the depot: OR-Tools and PyVRP model it."""
     return problem(POINTS, vehicle_types=(truck(count=3),))
+
+
+def _with_breaks():
+    """Drivers take a break: only OR-Tools models it."""
+    return problem(POINTS, vehicle_types=(truck(count=3, driver_break=Break(1800, 11 * H, 12 * H)),))
 
 
 def test_members_follow_what_backends_model() -> None:
     """Backends that decline never run; spare cores run other OR-Tools searches."""
-    city = _city_like()
+    city = _with_breaks()
     assert supports("pyvrp", city) is not None
     assert members_for(city, cores=2) == [Member("ortools")]
     members = members_for(city, cores=2, spare_searches=True)

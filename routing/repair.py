@@ -1,0 +1,206 @@
+"""Make a solution feasible by dropping bins, and offer every must-go bin left out to every truck.
+
+A search that ends with routes breaking a rule (a required bin served late, a shift overrun) is not thrown away:
+:func:`drop_until_feasible` takes bins out of each faulty route, the late or the costliest first, until the
+checker finds nothing wrong with it.
+
+A solver that splits a day (sectors, one model per stream) or runs out of time can leave must-go bins out while
+trucks elsewhere still have hours and room. :func:`insert_left_out` tries each such bin, in order of its cheapest
+detour, in every route of the solution and in every idle truck:
+
+- between two visits of a trip (the truck's load and times are recomputed and checked);
+- as a new trip after the route's last unloading, with one more unloading at a site that takes its stream;
+- as the whole day of an idle truck: depot, bin, a site, home.
+
+Each candidate is timed from the problem's own data (:func:`routing.solvers.timing.timed_route`) and judged by
+the independent checker (:func:`routing.check.check_route`); the feasible candidate of least added cost wins. The
+cheapest few positions by added distance are tried per bin, within a wall-clock budget.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+
+from routing.check import check_route
+from routing.problem import Problem
+from routing.reasons import unservable_reason
+from routing.solution import Route, Solution, Unserved, VisitKind
+from routing.solvers.features import final_site
+from routing.solvers.timing import earliest_starts, timed_route
+
+#: Candidate positions timed and checked per bin, cheapest added distance first.
+CANDIDATES = 24
+
+
+def _sequence(route: Route) -> list[tuple[VisitKind, int]]:
+    return [(v.kind, v.index) for v in route.visits]
+
+
+def _options(problem: Problem, route: Route, stop: int) -> list[list[tuple[VisitKind, int]]]:
+    """Sequences of ``route`` with ``stop`` added at each position of a trip, or as a new last trip."""
+    seq = _sequence(route)
+    vt = problem.vehicle_types[route.vehicle_type]
+    if problem.stops[stop].stream not in vt.streams:
+        return []
+    last_disposal = max((k for k, (kind, _) in enumerate(seq) if kind == "disposal"), default=len(seq) - 1)
+    out = [[*seq[:k], ("stop", stop), *seq[k:]] for k in range(1, last_disposal + 1)]
+    site = final_site(problem, route.vehicle_type)
+    if site is not None and seq[last_disposal][0] == "disposal":
+        out.append([*seq[: last_disposal + 1], ("stop", stop), ("disposal", site), *seq[last_disposal + 1 :]])
+    return out
+
+
+def _added_m(problem: Problem, seq: list[tuple[VisitKind, int]]) -> int:
+    places = {"depot": problem.depots, "stop": problem.stops, "disposal": problem.disposal_sites}
+    locs = [places[kind][index].location for kind, index in seq]
+    return int(problem.distance_m[locs[:-1], locs[1:]].sum())
+
+
+def _feasible(problem: Problem, t: int, vehicle: int, seq: list[tuple[VisitKind, int]]) -> Route | None:
+    vt = problem.vehicle_types[t]
+    start = problem.depots[problem.depot_index(vt.start_depot)]
+    _, ok = earliest_starts(problem, t, seq, max(vt.shift_start_s, start.opens_s))
+    if not ok:
+        return None
+    route = timed_route(problem, t, vehicle, seq)
+    return None if check_route(problem, route) else route
+
+
+def _without(seq: list[tuple[VisitKind, int]], pos: int) -> list[tuple[VisitKind, int]]:
+    """``seq`` without the visit at ``pos``, and without an unloading left with no bin before it."""
+    out = seq[:pos] + seq[pos + 1 :]
+    cleaned: list[tuple[VisitKind, int]] = []
+    for kind, index in out:
+        if kind == "disposal" and cleaned and cleaned[-1][0] != "stop":
+            continue  # an unloading right after another, or after the depot, unloads nothing
+        cleaned.append((kind, index))
+    return cleaned
+
+
+def _saving_s(problem: Problem, seq: list[tuple[VisitKind, int]], pos: int) -> int:
+    """Driving and service time (s) saved by leaving out the stop at ``pos``."""
+    places = {"depot": problem.depots, "stop": problem.stops, "disposal": problem.disposal_sites}
+    a, b, c = (places[k][i].location for k, i in seq[pos - 1 : pos + 2])
+    dur = problem.duration_s
+    return int(dur[a, b] + dur[b, c] - dur[a, c]) + problem.stops[seq[pos][1]].service_s
+
+
+def _repair_route(problem: Problem, route: Route) -> tuple[Route | None, list[int]]:
+    """``route`` with stops dropped until it breaks no rule (``None`` when none is left), and the stops dropped."""
+    dropped: list[int] = []
+    seq = _sequence(route)
+    current = route
+    while True:
+        violations = check_route(problem, current)
+        if not violations:
+            return current, dropped
+        stops = [k for k, (kind, _) in enumerate(seq) if kind == "stop"]
+        if not stops:
+            return None, dropped
+        at = [v.visit for v in violations if v.visit is not None and seq[v.visit][0] == "stop"]
+        timing = {"time_window", "stream_vehicle", "schedule"}
+        late = [v.visit for v in violations if v.check in timing and v.visit is not None and seq[v.visit][0] == "stop"]
+        if late:
+            pos = late[0]
+        elif at:
+            # Overloaded trip: the costliest stop of the trip that broke the rule.
+            first = at[0]
+            start = max((k for k in range(first) if seq[k][0] != "stop"), default=0)
+            trip = [k for k in stops if start < k <= first]
+            pos = max(trip, key=lambda k: _saving_s(problem, seq, k))
+        else:
+            pos = max(stops, key=lambda k: _saving_s(problem, seq, k))
+        dropped.append(seq[pos][1])
+        seq = _without(seq, pos)
+        if not any(kind == "stop" for kind, _ in seq):
+            return None, dropped
+        current = timed_route(problem, route.vehicle_type, route.vehicle, seq)
+
+
+def drop_until_feasible(problem: Problem, solution: Solution) -> Solution:
+    """``solution`` with bins dropped from every route that breaks a rule until none does.
+
+    Must-go bins dropped are reported unserved (reason ``fleet``), optional ones skipped; a route left with no bin
+    is removed. Rules of the whole solution (a stop visited twice) are not repaired here.
+    """
+    routes: list[Route] = []
+    dropped: list[int] = []
+    for route in solution.routes:
+        fixed, out = _repair_route(problem, route)
+        dropped += out
+        if fixed is not None:
+            routes.append(fixed)
+    if not dropped:
+        return solution
+    left = {u.stop for u in solution.unserved}
+    extra = [Unserved(i, "fleet") for i in dropped if problem.stops[i].mandatory and i not in left]
+    unserved = tuple(sorted([*solution.unserved, *extra], key=lambda u: u.stop))
+    return replace(solution, routes=tuple(routes), unserved=unserved)
+
+
+def insert_left_out(problem: Problem, solution: Solution, *, time_limit_s: float = 10.0) -> Solution:
+    """``solution`` with as many of its left-out must-go bins inserted as fit; see the module docstring.
+
+    Bins that no truck could serve on their own keep their reason; the others still left out keep theirs.
+    """
+    t0 = time.perf_counter()
+    routes = list(solution.routes)
+    served = solution.served()
+    left = [
+        i
+        for i, s in enumerate(problem.stops)
+        if s.mandatory and i not in served and unservable_reason(problem, i) is None
+    ]
+    if not left:
+        return solution
+    used = {(r.vehicle_type, r.vehicle) for r in routes}
+    idle = [(t, k) for t, k in problem.vehicles() if (t, k) not in used]
+    placed: set[int] = set()
+    # Bins nearest to the routes first: they are the likeliest to fit.
+    stop_loc = np.array([problem.stops[i].location for i in left])
+    route_locs = np.array(sorted({loc for r in routes for loc in r.locations(problem)}) or [0])
+    nearest = problem.distance_m[np.ix_(route_locs, stop_loc)].min(axis=0)
+    for i in [left[k] for k in np.argsort(nearest, kind="stable")]:
+        if time.perf_counter() - t0 > time_limit_s:
+            break
+        candidates: list[tuple[float, int | None, int, int, list[tuple[VisitKind, int]]]] = []
+        for r_i, route in enumerate(routes):
+            base = _added_m(problem, _sequence(route))
+            for seq in _options(problem, route, i):
+                candidates.append((_added_m(problem, seq) - base, r_i, route.vehicle_type, route.vehicle, seq))
+        for t, k in idle:
+            vt = problem.vehicle_types[t]
+            site = final_site(problem, t)
+            if site is None or problem.stops[i].stream not in vt.streams:
+                continue
+            seq: list[tuple[VisitKind, int]] = [
+                ("depot", problem.depot_index(vt.start_depot)),
+                ("stop", i),
+                ("disposal", site),
+                ("depot", problem.depot_index(vt.return_depot)),
+            ]
+            candidates.append((_added_m(problem, seq), None, t, k, seq))
+        best: tuple[float, int | None, Route] | None = None
+        for _, r_i, t, k, seq in sorted(candidates, key=lambda c: c[0])[:CANDIDATES]:
+            route = _feasible(problem, t, k, seq)
+            if route is None:
+                continue
+            added = route.cost(problem) - (routes[r_i].cost(problem) if r_i is not None else 0.0)
+            if best is None or added < best[0]:
+                best = (added, r_i, route)
+        if best is None:
+            continue
+        _, r_i, route = best
+        if r_i is None:
+            routes.append(route)
+            idle.remove((route.vehicle_type, route.vehicle))
+        else:
+            routes[r_i] = route
+        placed.add(i)
+    if not placed:
+        return solution
+    unserved = tuple(u for u in solution.unserved if u.stop not in placed)
+    return replace(solution, routes=tuple(routes), unserved=unserved)

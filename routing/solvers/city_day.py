@@ -1,0 +1,156 @@
+"""The city day's engine: PyVRP variants beside today's planner, each repaired, the best checked plan kept.
+
+A day PyVRP can model (:func:`routing.solvers.pyvrp.supports`) is solved by *variants* side by side, one per core:
+
+1. PyVRP, one model per stream, must-go bins **required** (:mod:`routing.solvers.by_stream`): it serves every
+   must-go bin when its search reaches a feasible solution in time;
+2. PyVRP, one model per stream, must-go bins as **high prizes**: never infeasible, the safety net of the first;
+3. with a third core, **today's planner**: OR-Tools on the whole day, or in sectors when the day has more bins than
+   a sector holds (:mod:`routing.decompose`).
+
+Every variant's answer is then made feasible and completed the same way (:mod:`routing.repair`): bins are dropped
+from any route that breaks a rule, and every must-go bin left out is offered to every truck with hours and room,
+across streams, sectors and depots. The kept plan is the best by :func:`routing.check.rank` (no rule broken, then
+fewest must-go bins left out, then cost). A day PyVRP cannot model (driver breaks, daily waste limits) goes to
+today's planner alone, with all the cores, as before.
+
+Why these variants on two cores: on the Santa Cruz and Baltimore sample days at 60 s (see
+``benchmarks/city_days.py``), the required variant served every must-go bin in most runs and the prize variant
+served more than today's planner in every run, so today's planner only gets a core of its own when a third is free.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass, replace
+
+from routing.check import check, rank
+from routing.decompose import DEFAULT_MAX_STOPS, solve_in_sectors
+from routing.problem import Problem
+from routing.repair import drop_until_feasible, insert_left_out
+from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result, get
+from routing.solvers import supports as supports_backend
+from routing.workers import solve_pool
+
+#: Share of the budget kept for repairing and completing the variants' answers.
+REPAIR_SHARE = 0.08
+#: Wall-clock seconds set aside for starting the worker processes and sending the problem.
+STARTUP_S = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One search of the city day: ``pyvrp-streams`` with a must-go mode, or ``today`` (today's planner)."""
+
+    kind: str
+    must_go: str = "required"
+
+    def label(self) -> str:
+        """Words for reports."""
+        return "today's planner" if self.kind == "today" else f"pyvrp per stream, must-go {self.must_go}"
+
+    def run(self, problem: Problem, time_limit_s: float, seed: int, max_stops: int) -> Result:
+        """Solve ``problem`` with this variant in ``time_limit_s`` seconds, on one core."""
+        if self.kind == "today":
+            if problem.num_stops > max_stops:
+                return solve_in_sectors(problem, solver="ortools", time_limit_s=time_limit_s, seed=seed, workers=1)
+            return get("ortools")(problem, time_limit_s=time_limit_s, seed=seed)
+        return get("pyvrp-streams")(problem, time_limit_s=time_limit_s, seed=seed, must_go=self.must_go)  # type: ignore[call-arg]
+
+
+def variants_for(problem: Problem, cores: int) -> list[Variant]:
+    """The variants run on ``problem`` with ``cores`` cores; today's planner alone when PyVRP cannot model it."""
+    if supports_backend("pyvrp", problem) is not None:
+        return [Variant("today")]
+    out = [Variant("pyvrp", "required"), Variant("pyvrp", "prize"), Variant("today")]
+    return out[: max(2, cores)]
+
+
+def _run(variant: Variant, problem: Problem, time_limit_s: float, seed: int, max_stops: int) -> Result:
+    return variant.run(problem, time_limit_s, seed, max_stops)
+
+
+def complete(problem: Problem, result: Result, time_limit_s: float) -> Result:
+    """``result`` made feasible and completed (:mod:`routing.repair`), with its objective the checked cost."""
+    solution = drop_until_feasible(problem, result.solution)
+    solution = insert_left_out(problem, solution, time_limit_s=time_limit_s)
+    if solution is result.solution:
+        return result
+    ok = not check(problem, solution)
+    before, after = len(result.solution.unserved), len(solution.unserved)
+    status = (
+        f"{'feasible' if ok else 'still infeasible'} after repair ({before} must-go left out before, {after} after)"
+    )
+    return replace(result, solution=solution, objective=solution.cost() if ok else math.inf, status=status)
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    seed: int = 0,
+    progress: ProgressCallback | None = None,
+    workers: int | None = None,
+    max_stops: int = DEFAULT_MAX_STOPS,
+    scheduler: str | None = None,
+) -> Result:
+    """Solve a city day with the variants side by side; see the module docstring.
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock budget of the whole (s): workers, variants and repair.
+    workers
+        Variants run at once (default: the machine's cores, at least two).
+    max_stops
+        Today's planner solves a day of more bins than this in sectors.
+    scheduler
+        Dask scheduler for today's planner's sectors when it runs alone.
+    """
+    t0 = time.perf_counter()
+    cores = workers or os.cpu_count() or 1
+    variants = variants_for(problem, cores)
+    if variants == [Variant("today")]:
+        if problem.num_stops > max_stops:
+            result = solve_in_sectors(
+                problem, time_limit_s=time_limit_s, seed=seed, workers=workers, max_stops=max_stops, scheduler=scheduler
+            )
+        else:
+            from routing.solvers.portfolio import solve as portfolio
+
+            result = portfolio(problem, time_limit_s=time_limit_s, seed=seed, workers=workers)
+        labels = [variants[0].label()]
+        results = [result]
+    else:
+        budget = max(0.5 * time_limit_s, time_limit_s * (1 - REPAIR_SHARE) - STARTUP_S)
+        with solve_pool(len(variants), len(variants)) as (pool, _):
+            futures = [pool.submit(_run, v, problem, budget, seed, max_stops) for v in variants]
+            results = [f.result() for f in futures]
+        labels = [v.label() for v in variants]
+    # Results come back with a copy of the problem; judge and return them against the caller's own.
+    results = [replace(r, solution=replace(r.solution, problem=problem)) for r in results]
+    repair_s = max(1.0, time_limit_s - (time.perf_counter() - t0)) / len(results)
+    results = [complete(problem, r, repair_s) for r in results]
+    keys = [rank(problem, r.solution) for r in results]
+    best = min(range(len(results)), key=lambda k: keys[k])
+    chosen = results[best]
+    others = "; ".join(f"{labels[k]}: {_describe(keys[k])}" for k in range(len(results)) if k != best)
+    runtime = time.perf_counter() - t0
+    if progress is not None and math.isfinite(chosen.objective):
+        progress(runtime, chosen.objective)
+    label = f"city day: {labels[best]} ({chosen.solver})" + (f"; beat {others}" if others else "")
+    return replace(chosen, solver=label, runtime_s=runtime)
+
+
+def _describe(key: tuple[int, int, float]) -> str:
+    violations, left, cost = key
+    if violations:
+        return f"{violations} rule(s) broken"
+    return f"cost {cost:.0f}, {left} must-go left out"
+
+
+def supports(problem: Problem) -> str | None:
+    """``None``: today's planner takes whatever PyVRP cannot model."""
+    return supports_backend("ortools", problem)
