@@ -32,24 +32,47 @@ from routing.solvers.features import final_site
 from routing.solvers.timing import earliest_starts, timed_route
 
 #: Candidate positions timed and checked per bin, cheapest added distance first.
-CANDIDATES = 24
+CANDIDATES = 32
 
 
 def _sequence(route: Route) -> list[tuple[VisitKind, int]]:
     return [(v.kind, v.index) for v in route.visits]
 
 
-def _options(problem: Problem, route: Route, stop: int) -> list[list[tuple[VisitKind, int]]]:
-    """Sequences of ``route`` with ``stop`` added at each position of a trip, or as a new last trip."""
-    seq = _sequence(route)
+def _options(problem: Problem, route: Route, stop: int) -> list[tuple[int, list[tuple[VisitKind, int]] | None, int]]:
+    """Where ``stop`` may join ``route``, with the distance it adds (m).
+
+    ``(added m, None, position)`` inside a trip whose load has room for it; ``(added m, sequence, -1)`` for a new
+    last trip with one more unloading; nothing when the truck does not collect the stream.
+    """
     vt = problem.vehicle_types[route.vehicle_type]
-    if problem.stops[stop].stream not in vt.streams:
+    s = problem.stops[stop]
+    if s.stream not in vt.streams:
         return []
-    last_disposal = max((k for k, (kind, _) in enumerate(seq) if kind == "disposal"), default=len(seq) - 1)
-    out = [[*seq[:k], ("stop", stop), *seq[k:]] for k in range(1, last_disposal + 1)]
+    seq = _sequence(route)
+    locs = np.array(route.locations(problem))
+    dist = problem.distance_m
+    last = max((k for k, (kind, _) in enumerate(seq) if kind == "disposal"), default=len(seq) - 1)
+    # Load on board at the end of each trip, for every position that would join that trip.
+    room_kg = np.zeros(len(seq))
+    room_m3 = np.zeros(len(seq))
+    end_kg = end_m3 = 0.0
+    for k in range(len(seq) - 1, 0, -1):
+        if seq[k][0] == "disposal":
+            end_kg, end_m3 = route.visits[k - 1].load_kg, route.visits[k - 1].load_m3
+        room_kg[k], room_m3[k] = end_kg, end_m3
+    fits = (room_kg + s.weight_kg <= vt.capacity_kg + 1e-9) & (room_m3 + vt.truck_volume_m3(s) <= vt.capacity_m3 + 1e-9)
+    k = np.arange(1, last + 1)
+    added = dist[locs[k - 1], s.location] + dist[s.location, locs[k]] - dist[locs[k - 1], locs[k]]
+    out: list[tuple[int, list[tuple[VisitKind, int]] | None, int]] = [
+        (int(a), None, int(pos)) for a, pos in zip(added, k, strict=True) if fits[pos]
+    ]
     site = final_site(problem, route.vehicle_type)
-    if site is not None and seq[last_disposal][0] == "disposal":
-        out.append([*seq[: last_disposal + 1], ("stop", stop), ("disposal", site), *seq[last_disposal + 1 :]])
+    if site is not None and seq[last][0] == "disposal":
+        site_loc = problem.disposal_sites[site].location
+        a = dist[locs[last], s.location] + dist[s.location, site_loc] + dist[site_loc, locs[last + 1]]
+        a -= dist[locs[last], locs[last + 1]]
+        out.append((int(a), [*seq[: last + 1], ("stop", stop), ("disposal", site), *seq[last + 1 :]], -1))
     return out
 
 
@@ -168,9 +191,11 @@ def insert_left_out(problem: Problem, solution: Solution, *, time_limit_s: float
             break
         candidates: list[tuple[float, int | None, int, int, list[tuple[VisitKind, int]]]] = []
         for r_i, route in enumerate(routes):
-            base = _added_m(problem, _sequence(route))
-            for seq in _options(problem, route, i):
-                candidates.append((_added_m(problem, seq) - base, r_i, route.vehicle_type, route.vehicle, seq))
+            for added, seq, pos in _options(problem, route, i):
+                if seq is None:
+                    base = _sequence(route)
+                    seq = [*base[:pos], ("stop", i), *base[pos:]]
+                candidates.append((added, r_i, route.vehicle_type, route.vehicle, seq))
         for t, k in idle:
             vt = problem.vehicle_types[t]
             site = final_site(problem, t)

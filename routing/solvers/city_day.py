@@ -34,8 +34,8 @@ from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result, get
 from routing.solvers import supports as supports_backend
 from routing.workers import solve_pool
 
-#: Share of the budget kept for repairing and completing the variants' answers.
-REPAIR_SHARE = 0.08
+#: Share of the budget kept for repairing and completing each variant's answer (in its own worker).
+REPAIR_SHARE = 0.12
 #: Wall-clock seconds set aside for starting the worker processes and sending the problem.
 STARTUP_S = 3.0
 
@@ -68,8 +68,9 @@ def variants_for(problem: Problem, cores: int) -> list[Variant]:
     return out[: max(2, cores)]
 
 
-def _run(variant: Variant, problem: Problem, time_limit_s: float, seed: int, max_stops: int) -> Result:
-    return variant.run(problem, time_limit_s, seed, max_stops)
+def _run(variant: Variant, problem: Problem, time_limit_s: float, seed: int, max_stops: int, repair_s: float) -> Result:
+    """One variant's search, then its repair and completion, on one core."""
+    return complete(problem, variant.run(problem, time_limit_s, seed, max_stops), repair_s)
 
 
 def complete(problem: Problem, result: Result, time_limit_s: float) -> Result:
@@ -113,26 +114,27 @@ def solve(
     cores = workers or os.cpu_count() or 1
     variants = variants_for(problem, cores)
     if variants == [Variant("today")]:
+        # Today's planner with all the cores, then the same completion: a sector's leftovers go to trucks elsewhere.
+        budget = time_limit_s * (1 - REPAIR_SHARE)
         if problem.num_stops > max_stops:
             result = solve_in_sectors(
-                problem, time_limit_s=time_limit_s, seed=seed, workers=workers, max_stops=max_stops, scheduler=scheduler
+                problem, time_limit_s=budget, seed=seed, workers=workers, max_stops=max_stops, scheduler=scheduler
             )
         else:
             from routing.solvers.portfolio import solve as portfolio
 
-            result = portfolio(problem, time_limit_s=time_limit_s, seed=seed, workers=workers)
+            result = portfolio(problem, time_limit_s=budget, seed=seed, workers=workers)
         labels = [variants[0].label()]
-        results = [result]
+        results = [complete(problem, result, max(1.0, time_limit_s - (time.perf_counter() - t0)))]
     else:
         budget = max(0.5 * time_limit_s, time_limit_s * (1 - REPAIR_SHARE) - STARTUP_S)
+        repair_s = max(1.0, time_limit_s * REPAIR_SHARE)
         with solve_pool(len(variants), len(variants)) as (pool, _):
-            futures = [pool.submit(_run, v, problem, budget, seed, max_stops) for v in variants]
+            futures = [pool.submit(_run, v, problem, budget, seed, max_stops, repair_s) for v in variants]
             results = [f.result() for f in futures]
         labels = [v.label() for v in variants]
     # Results come back with a copy of the problem; judge and return them against the caller's own.
     results = [replace(r, solution=replace(r.solution, problem=problem)) for r in results]
-    repair_s = max(1.0, time_limit_s - (time.perf_counter() - t0)) / len(results)
-    results = [complete(problem, r, repair_s) for r in results]
     keys = [rank(problem, r.solution) for r in results]
     best = min(range(len(results)), key=lambda k: keys[k])
     chosen = results[best]
