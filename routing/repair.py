@@ -29,6 +29,7 @@ from routing.problem import Problem
 from routing.reasons import unservable_reason
 from routing.solution import Route, Solution, Unserved, VisitKind
 from routing.solvers.features import final_site
+from routing.solvers.pyvrp_breaks import place_break
 from routing.solvers.timing import earliest_starts, timed_route
 
 #: Candidate positions timed and checked per bin, cheapest added distance first.
@@ -76,6 +77,11 @@ def _options(problem: Problem, route: Route, stop: int) -> list[tuple[int, list[
     return out
 
 
+def _timed(problem: Problem, t: int, vehicle: int, seq: list[tuple[VisitKind, int]]) -> Route:
+    """The timed route of ``seq``, with the driver's break placed where the type has one."""
+    return place_break(problem, timed_route(problem, t, vehicle, seq))
+
+
 def _added_m(problem: Problem, seq: list[tuple[VisitKind, int]]) -> int:
     places = {"depot": problem.depots, "stop": problem.stops, "disposal": problem.disposal_sites}
     locs = [places[kind][index].location for kind, index in seq]
@@ -88,7 +94,7 @@ def _feasible(problem: Problem, t: int, vehicle: int, seq: list[tuple[VisitKind,
     _, ok = earliest_starts(problem, t, seq, max(vt.shift_start_s, start.opens_s))
     if not ok:
         return None
-    route = timed_route(problem, t, vehicle, seq)
+    route = _timed(problem, t, vehicle, seq)
     return None if check_route(problem, route) else route
 
 
@@ -140,7 +146,7 @@ def _repair_route(problem: Problem, route: Route) -> tuple[Route | None, list[in
         seq = _without(seq, pos)
         if not any(kind == "stop" for kind, _ in seq):
             return None, dropped
-        current = timed_route(problem, route.vehicle_type, route.vehicle, seq)
+        current = _timed(problem, route.vehicle_type, route.vehicle, seq)
 
 
 def drop_until_feasible(problem: Problem, solution: Solution) -> Solution:

@@ -6,8 +6,9 @@ route), stop limits. The routes are read back into a :class:`~routing.solution.S
 own data (:mod:`routing.solvers.timing`), and judged by :func:`routing.check.check` before the result is returned:
 a result whose routes break a rule says so in its status and has an infinite objective, so a portfolio never keeps it.
 
-Supported features (:mod:`routing.solvers.features`): everything but driver breaks and daily limits on collected
-waste above one truckload. PyVRP is imported on first use (``pip install waste-optimiser[pyvrp]``).
+Supported features (:mod:`routing.solvers.features`): everything but daily limits on collected waste above one
+truckload; driver breaks by a shorter shift and a break placed afterwards (:mod:`routing.solvers.pyvrp_breaks`).
+PyVRP is imported on first use (``pip install waste-optimiser[pyvrp]``).
 """
 
 from __future__ import annotations
@@ -22,11 +23,12 @@ from routing.problem import Problem
 from routing.solution import Route, Solution, Unserved, VisitKind
 from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result
 from routing.solvers.features import FEATURES, unsupported_reason
+from routing.solvers.pyvrp_breaks import place_break
 from routing.solvers.pyvrp_model import MustGo, PyvrpModel, build_model
 from routing.solvers.timing import timed_route
 
 #: Problem features this backend models.
-SUPPORTED = frozenset(FEATURES) - {"breaks"}
+SUPPORTED = frozenset(FEATURES)
 assert set(FEATURES) >= SUPPORTED
 
 
@@ -99,7 +101,8 @@ def solve(
     if reason is not None:
         raise ValueError(reason)
     label = f"pyvrp {_version()}" + (", must-go as prizes" if must_go == "prize" else "")
-    model = build_model(problem, must_go)
+    breaks = {t: vt.driver_break.duration_s for t, vt in enumerate(problem.vehicle_types) if vt.driver_break}
+    model = build_model(problem, must_go, shorten_s=breaks)
     if not model.clients or not model.types:
         solution = Solution(problem, (), _unserved(problem, model, set()))
         return Result(solution, solution.cost(), label, time.perf_counter() - t0, "nothing to route")
@@ -155,7 +158,7 @@ def read_back(problem: Problem, model: PyvrpModel, best: object) -> Solution:
         sequence.append(("depot", problem.depot_index(vt.return_depot)))
         vehicle = used.get(t, 0)
         used[t] = vehicle + 1
-        routes.append(timed_route(problem, t, vehicle, sequence))
+        routes.append(place_break(problem, timed_route(problem, t, vehicle, sequence)))
     served = {s for r in routes for s in r.stops()}
     return Solution(problem, tuple(routes), _unserved(problem, model, served))
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import pytest
 
 from routing.check import check
-from routing.problem import Break
 from routing.solvers.by_stream import share_trucks, stream_parts
 from routing.solvers.city_day import Variant, variants_for
-from tests.routing.builders import H, problem, truck
+from tests.routing.builders import problem, truck
 
 pytest.importorskip("pyvrp", reason="pyvrp is not installed (pip install waste-optimiser[pyvrp])")
 
@@ -62,8 +61,8 @@ def test_by_stream_solution_passes_the_checker():
 def test_variants_follow_what_pyvrp_models():
     assert variants_for(_mixed_day(), cores=2) == [Variant("pyvrp", "required"), Variant("pyvrp", "prize")]
     assert [v.kind for v in variants_for(_mixed_day(), cores=4)] == ["pyvrp", "pyvrp", "today"]
-    breaks = problem([(1000, 0)], vehicle_types=(truck(driver_break=Break(1800, 11 * H, 12 * H)),))
-    assert variants_for(breaks, cores=2) == [Variant("today")]
+    limited = problem([(1000, 0)], vehicle_types=(truck(max_collected_kg=5000),))
+    assert variants_for(limited, cores=2) == [Variant("today")]
 
 
 @pytest.mark.slow
@@ -78,10 +77,10 @@ def test_city_day_engine_serves_the_day_and_names_what_it_beat():
     assert "beat" in result.solver
 
 
-def test_day_with_breaks_goes_to_todays_planner():
+def test_day_pyvrp_cannot_model_goes_to_todays_planner():
     from routing.solvers.city_day import solve
 
-    day = problem([(1000, 0), (2000, 0)], vehicle_types=(truck(driver_break=Break(1800, 9 * H, 12 * H)),))
+    day = problem([(1000, 0), (2000, 0)], vehicle_types=(truck(max_collected_kg=5000),))
     result = solve(day, time_limit_s=2, workers=1)
     assert check(day, result.solution) == []
     assert result.solution.served() == {0, 1}

@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 
 from routing.check import check
-from routing.problem import Break
 from routing.solution import Solution
 from routing.solvers import Result, supports
 from routing.solvers.portfolio import Member, members_for, rank, solve
-from tests.routing.builders import H, problem, truck
+from tests.routing.builders import problem, truck
 
 POINTS = [(900.0 * (i % 5), 700.0 * (i // 5)) for i in range(15)]
 
@@ -24,14 +23,14 @@ def _city_like():
     return problem(POINTS, vehicle_types=(truck(count=3),))
 
 
-def _with_breaks():
-    """Drivers take a break: only OR-Tools models it."""
-    return problem(POINTS, vehicle_types=(truck(count=3, driver_break=Break(1800, 11 * H, 12 * H)),))
+def _with_daily_limit():
+    """A daily waste limit above one truckload: only OR-Tools models it."""
+    return problem(POINTS, vehicle_types=(truck(count=3, max_collected_kg=5000),))
 
 
 def test_members_follow_what_backends_model() -> None:
     """Backends that decline never run; spare cores run other OR-Tools searches."""
-    city = _with_breaks()
+    city = _with_daily_limit()
     assert supports("pyvrp", city) is not None
     assert members_for(city, cores=2) == [Member("ortools")]
     members = members_for(city, cores=2, spare_searches=True)

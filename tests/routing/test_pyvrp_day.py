@@ -127,11 +127,31 @@ def test_unservable_bin_is_reported_with_its_reason():
     assert [(u.stop, u.reason) for u in result.unserved] == [(0, "time_window")]
 
 
-def test_breaks_and_daily_waste_limits_are_declined():
-    brk = problem([(1000, 0)], vehicle_types=(truck(driver_break=Break(1800, 11 * H, 12 * H)),))
-    assert "breaks" in (supports("pyvrp", brk) or "")
+def test_daily_waste_limits_above_a_truckload_are_declined():
     limited = problem([(1000, 0)], vehicle_types=(truck(max_collected_kg=5000),))
     assert "daily limits" in (supports("pyvrp", limited) or "")
+
+
+def test_lunch_break_is_placed_in_its_window():
+    lunch = Break(1800, 11 * H, 12 * H)
+    p = problem([(1000 * k, 500) for k in range(1, 6)], vehicle_types=(truck(driver_break=lunch),))
+    result = _solve(p)
+    assert result.solution.served() == set(range(5))
+    b = result.solution.routes[0].break_start_s
+    assert b is not None
+    assert 11 * H <= b <= 12 * H
+
+
+def test_break_on_the_road_between_windows():
+    # One bin to empty at 08:00-08:30 and one at 11:00-11:30; the break (30 min) must start 09:00-10:00, on the road.
+    stops = [{"tw_start_s": 8 * H, "tw_end_s": 8 * H + 1800}, {"tw_start_s": 11 * H, "tw_end_s": 11 * H + 1800}]
+    brk = Break(1800, 9 * H, 10 * H)
+    p = problem([(1000, 0), (-1000, 0)], stops, vehicle_types=(truck(driver_break=brk),))
+    result = _solve(p)
+    route = result.solution.routes[0]
+    assert result.solution.served() == {0, 1}
+    assert route.break_start_s is not None
+    assert route.visits[0].departure_s < route.break_start_s < route.visits[-1].arrival_s
 
 
 def test_closing_site_is_not_used_for_the_last_unloading():

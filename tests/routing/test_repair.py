@@ -102,3 +102,16 @@ def test_reason_says_search_when_the_fleet_had_the_hours():
     p = problem([(1000, 0), (2000, 0)], vehicle_types=(truck(count=3),))
     reasons = explain_left_out(p, (Unserved(1, "fleet"), Unserved(0, "time_window")))
     assert [u.reason for u in reasons] == ["search", "time_window"]
+
+
+def test_completion_keeps_the_drivers_break():
+    from routing.problem import Break
+    from routing.solvers.pyvrp_breaks import place_break
+
+    p = problem([(1000, 0), (1500, 0)], vehicle_types=(truck(driver_break=Break(1800, 11 * H, 12 * H)),))
+    sol = Solution(p, (place_break(p, _route(p, 0, 0, [0])),), (Unserved(1, "fleet"),))
+    assert check(p, sol) == []
+    done = insert_left_out(p, sol)
+    assert check(p, done) == []
+    assert done.served() == {0, 1}
+    assert done.routes[0].break_start_s is not None
