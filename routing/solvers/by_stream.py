@@ -109,7 +109,7 @@ def solve(
             progress(time.perf_counter() - t0, sum(r.objective for r in results))
     merged = merge(problem, sectors, results, time.perf_counter() - t0)
     violations = check(problem, merged.solution)
-    feasible = not violations and all(math.isfinite(r.objective) for r in results)
+    feasible = not violations
     objective = merged.solution.cost() if feasible else math.inf
     label = f"{results[0].solver if results else 'pyvrp'}, one model per stream"
     status = "solution found" if feasible else f"no feasible solution found ({len(violations)} rule(s) broken)"

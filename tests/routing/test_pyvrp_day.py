@@ -162,3 +162,21 @@ def test_closing_site_is_not_used_for_the_last_unloading():
     last = result.solution.routes[0].visits[-2]
     assert last.kind == "disposal"
     assert p.disposal_sites[last.index].id == "L2"
+
+
+def test_warm_start_is_the_construction(monkeypatch: pytest.MonkeyPatch):
+    import routing.solvers.pyvrp as backend
+    from routing.solvers.construct import construct
+    from routing.solvers.pyvrp_model import build_model
+
+    p = problem([(1000, 0), (1000, 500), (1000, 1000), (1000, 1500)], [{"weight_kg": 400.0}] * 4)
+    monkeypatch.setattr(backend, "WARM_START_MIN_STOPS", 0)
+    model = build_model(p)
+    start = backend.warm_start(p, model)
+    assert start is not None
+    built = construct(p)
+    assert built is not None
+    assert start.num_clients() == len(built.served())
+    assert start.num_routes() == len(built.routes)
+    result = _solve(p)
+    assert result.solution.served() == {0, 1, 2, 3}
