@@ -3,8 +3,8 @@
 For every city, plan date and seed, the same day (forecast, selection and matrices built once) is routed in this
 process by
 
-- **today's planner**: OR-Tools on the whole day, or in sectors of 300 bins solved in parallel when larger (what
-  ``waste plan`` ran before the city-day engine);
+- **today's planner**: OR-Tools in sectors of 300 bins solved in parallel, or the portfolio on a smaller day, with
+  the whole budget and no completion (what ``waste plan`` ran before the city-day engine);
 - **the city-day engine** (``city-day``, the default of ``waste plan``): PyVRP variants side by side, repaired and
   completed, the best checked plan kept (:mod:`routing.solvers.city_day`);
 
@@ -31,13 +31,15 @@ import os
 import tempfile
 import time
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 from routing.check import check
-from routing.decompose import DEFAULT_MAX_STOPS
+from routing.decompose import DEFAULT_MAX_STOPS, solve_in_sectors
 from routing.plan import PlanOptions, day_problem, solve_day
 from routing.problem import Problem
-from routing.solvers import Result
+from routing.reasons import explain_left_out
+from routing.solvers import Result, solve
 from waste.ingest import ingest_files
 from waste.load import load_sample_city, sample_readings
 from waste.store import open_store
@@ -47,6 +49,21 @@ DATES = "2026-11-16,2026-11-17,2026-11-18,2026-11-19,2026-11-20"
 #: The planners compared: label and the solver name the daily plan is given.
 H = 3600
 PLANNERS = (("today (OR-Tools)", "ortools"), ("city-day engine", "city-day"))
+
+
+def todays_planner(problem: Problem, options: PlanOptions) -> Result:
+    """The daily plan's solve before the city-day engine: OR-Tools sectors for a large day, with the whole budget."""
+    if problem.num_stops > options.sector_stops:
+        result = solve_in_sectors(
+            problem,
+            solver="ortools",
+            time_limit_s=options.time_limit_s,
+            seed=options.seed,
+            max_stops=options.sector_stops,
+        )
+    else:
+        result = solve(problem, solver="portfolio", time_limit_s=options.time_limit_s, seed=options.seed)
+    return replace(result, solution=replace(result.solution, unserved=explain_left_out(problem, result.unserved)))
 
 
 def _row(city: str, date: str, seed: int, planner: str, problem: Problem, result: Result, seconds: float) -> dict:
@@ -93,7 +110,7 @@ def run(cities: list[str], dates: list[str], seeds: list[int], time_limit_s: flo
                     chosen = PlanOptions(
                         date=date, time_limit_s=time_limit_s, solver=solver, seed=seed, sector_stops=DEFAULT_MAX_STOPS
                     )
-                    result = solve_day(problem, chosen)
+                    result = todays_planner(problem, chosen) if solver == "ortools" else solve_day(problem, chosen)
                     row = _row(city, date, seed, label, problem, result, time.perf_counter() - clock)
                     rows.append(row)
                     print(

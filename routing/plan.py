@@ -239,15 +239,19 @@ def _solve(problem: Problem, options: PlanOptions, progress: SolveProgress | Non
         return solve(
             problem, solver=options.solver, time_limit_s=options.time_limit_s, seed=options.seed, progress=progress
         )
-    return solve_in_sectors(
+    from routing.solvers.city_day import REPAIR_SHARE, complete
+
+    # Sectors leave must-go bins out while trucks of other sectors have hours: offer them before returning.
+    result = solve_in_sectors(
         problem,
         solver=options.solver,
-        time_limit_s=options.time_limit_s,
+        time_limit_s=options.time_limit_s * (1 - REPAIR_SHARE),
         seed=options.seed,
         progress=progress,
         max_stops=options.sector_stops,
         scheduler=options.scheduler,
     )
+    return complete(problem, result, options.time_limit_s * REPAIR_SHARE)
 
 
 def plan_day(
