@@ -39,6 +39,8 @@ from routing.workers import solve_pool
 REPAIR_SHARE = 0.12
 #: Wall-clock seconds set aside for starting the worker processes and sending the problem.
 STARTUP_S = 3.0
+#: Wall-clock seconds kept after the variants for receiving their answers and ranking them.
+FINISH_S = 2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +71,22 @@ def variants_for(problem: Problem, cores: int) -> list[Variant]:
     return out[: max(2, cores)]
 
 
-def _run(variant: Variant, problem: Problem, time_limit_s: float, seed: int, max_stops: int, repair_s: float) -> Result:
-    """One variant's search, then its repair and completion, on one core."""
+def _run(
+    variant: Variant,
+    problem: Problem,
+    time_limit_s: float,
+    seed: int,
+    max_stops: int,
+    repair_s: float,
+    deadline: float | None = None,
+) -> Result:
+    """One variant's search, then its repair and completion, on one core.
+
+    ``deadline`` (``time.time()``) is when the repaired answer is due: the search gets what is left of it after
+    the worker started, so that starting the process and receiving the problem come out of the search's budget.
+    """
+    if deadline is not None:
+        time_limit_s = max(1.0, deadline - time.time() - repair_s)
     return complete(problem, variant.run(problem, time_limit_s, seed, max_stops), repair_s)
 
 
@@ -131,7 +147,8 @@ def solve(
         budget = max(0.5 * time_limit_s, time_limit_s * (1 - REPAIR_SHARE) - STARTUP_S)
         repair_s = max(1.0, time_limit_s * REPAIR_SHARE)
         with solve_pool(len(variants), len(variants)) as (pool, _):
-            futures = [pool.submit(_run, v, problem, budget, seed, max_stops, repair_s) for v in variants]
+            due = time.time() + time_limit_s - (time.perf_counter() - t0) - FINISH_S
+            futures = [pool.submit(_run, v, problem, budget, seed, max_stops, repair_s, due) for v in variants]
             results = [f.result() for f in futures]
         labels = [v.label() for v in variants]
     # Results come back with a copy of the problem; judge and return them against the caller's own.
