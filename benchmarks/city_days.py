@@ -7,6 +7,7 @@ process by
   the whole budget and no completion (what ``waste plan`` ran before the city-day engine);
 - **the city-day engine** (``city-day``, the default of ``waste plan``): PyVRP variants side by side, repaired and
   completed, the best checked plan kept (:mod:`routing.solvers.city_day`);
+- **the city-day engine with streams spread**: the PyVRP prize model alone, its streams over all the cores;
 
 each with the same wall-clock budget, one after the other, so both have the machine's cores. Every plan is checked
 (:func:`routing.check.check`); the tables report must-go bins served, those left out with the reason the bound gives
@@ -48,7 +49,11 @@ RESULTS = Path(__file__).parent / "results"
 DATES = "2026-11-16,2026-11-17,2026-11-18,2026-11-19,2026-11-20"
 #: The planners compared: label and the solver name the daily plan is given.
 H = 3600
-PLANNERS = (("today (OR-Tools)", "ortools"), ("city-day engine", "city-day"))
+PLANNERS = (
+    ("today (OR-Tools)", "ortools"),
+    ("city-day engine", "city-day"),
+    ("city-day, streams on all cores", "city-day-spread"),
+)
 
 
 def todays_planner(problem: Problem, options: PlanOptions) -> Result:
@@ -63,6 +68,15 @@ def todays_planner(problem: Problem, options: PlanOptions) -> Result:
         )
     else:
         result = solve(problem, solver="portfolio", time_limit_s=options.time_limit_s, seed=options.seed)
+    return replace(result, solution=replace(result.solution, unserved=explain_left_out(problem, result.unserved)))
+
+
+def spread_streams(problem: Problem, options: PlanOptions) -> Result:
+    """The city-day engine with the prize model's streams spread over the cores (no today's planner beside it)."""
+    from routing.solvers.city_day import solve as city_day
+
+    budget, stops = options.time_limit_s, options.sector_stops
+    result = city_day(problem, time_limit_s=budget, seed=options.seed, max_stops=stops, spread=True)
     return replace(result, solution=replace(result.solution, unserved=explain_left_out(problem, result.unserved)))
 
 
@@ -110,7 +124,12 @@ def run(cities: list[str], dates: list[str], seeds: list[int], time_limit_s: flo
                     chosen = PlanOptions(
                         date=date, time_limit_s=time_limit_s, solver=solver, seed=seed, sector_stops=DEFAULT_MAX_STOPS
                     )
-                    result = todays_planner(problem, chosen) if solver == "ortools" else solve_day(problem, chosen)
+                    if solver == "ortools":
+                        result = todays_planner(problem, chosen)
+                    elif solver == "city-day-spread":
+                        result = spread_streams(problem, chosen)
+                    else:
+                        result = solve_day(problem, chosen)
                     row = _row(city, date, seed, label, problem, result, time.perf_counter() - clock)
                     rows.append(row)
                     print(

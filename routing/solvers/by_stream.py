@@ -27,6 +27,9 @@ from routing.solution import Solution, Unserved
 from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result
 from routing.solvers.pyvrp_model import MustGo
 
+#: Wall-clock seconds set aside for starting worker processes when the streams run on several cores.
+STARTUP_S = 4.0
+
 
 def share_trucks(problem: Problem) -> dict[str, list[int]]:
     """Trucks of each type given to each stream: ``{stream: counts by type}``; see the module docstring."""
@@ -69,28 +72,14 @@ def stream_parts(problem: Problem) -> list[tuple[str, Sector]]:
     return parts
 
 
-def solve(
-    problem: Problem,
-    *,
-    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
-    seed: int = 0,
-    progress: ProgressCallback | None = None,
-    must_go: MustGo = "required",
-) -> Result:
-    """Solve ``problem`` as one PyVRP model per stream within ``time_limit_s`` (s); the merged result is checked.
-
-    Each stream's model gets the remaining time in proportion to its bins. A stream's model that ends without a
-    feasible solution makes the merged result infeasible (infinite objective), as the checker then finds.
-    """
+def _solve_parts(subs: list[Problem], time_limit_s: float, seed: int, must_go: MustGo) -> list[Result]:
+    """Solve stream models one after the other within ``time_limit_s``, each its share of what is left by bins."""
     from routing.solvers.pyvrp import solve as pyvrp_solve
 
     t0 = time.perf_counter()
-    parts = stream_parts(problem)
-    sectors: list[Sector] = []
     results: list[Result] = []
-    stops_left = sum(sector.problem.num_stops for _, sector in parts)
-    for _stream, sector in sorted(parts, key=lambda part: -part[1].problem.num_stops):
-        sub = sector.problem
+    stops_left = sum(sub.num_stops for sub in subs)
+    for sub in subs:
         remaining = time_limit_s - (time.perf_counter() - t0)
         budget = max(0.5, remaining * sub.num_stops / max(stops_left, 1))
         stops_left -= sub.num_stops
@@ -100,17 +89,64 @@ def solve(
                 for i, s in enumerate(sub.stops)
                 if s.mandatory
             )
-            result = Result(Solution(sub, (), unserved), 0.0, "none", 0.0, "no truck for the stream")
+            results.append(Result(Solution(sub, (), unserved), 0.0, "none", 0.0, "no truck for the stream"))
         else:
-            result = pyvrp_solve(sub, time_limit_s=budget, seed=seed, must_go=must_go)
-        sectors.append(sector)
-        results.append(result)
-        if progress is not None:
-            progress(time.perf_counter() - t0, sum(r.objective for r in results))
-    merged = merge(problem, sectors, results, time.perf_counter() - t0)
+            results.append(pyvrp_solve(sub, time_limit_s=budget, seed=seed, must_go=must_go))
+    return results
+
+
+def core_groups(sizes: list[int], cores: int) -> list[list[int]]:
+    """Indices of ``sizes`` in at most ``cores`` groups of about equal total, the largest first on its own core."""
+    groups: list[list[int]] = [[] for _ in range(max(1, min(cores, len(sizes))))]
+    totals = [0] * len(groups)
+    for k in sorted(range(len(sizes)), key=lambda k: -sizes[k]):
+        g = totals.index(min(totals))
+        groups[g].append(k)
+        totals[g] += sizes[k]
+    return [g for g in groups if g]
+
+
+def solve(
+    problem: Problem,
+    *,
+    time_limit_s: float = DEFAULT_TIME_LIMIT_S,
+    seed: int = 0,
+    progress: ProgressCallback | None = None,
+    must_go: MustGo = "required",
+    workers: int = 1,
+) -> Result:
+    """Solve ``problem`` as one PyVRP model per stream within ``time_limit_s`` (s); the merged result is checked.
+
+    With one worker the stream models run one after the other, each with the remaining time in proportion to its
+    bins. With more, they are spread over that many worker processes, largest first (on the Santa Cruz day the
+    general stream then has a core to itself and the whole budget).
+    """
+    t0 = time.perf_counter()
+    parts = sorted(stream_parts(problem), key=lambda part: -part[1].problem.num_stops)
+    sectors = [sector for _, sector in parts]
+    subs = [sector.problem for sector in sectors]
+    groups = core_groups([sub.num_stops for sub in subs], workers)
+    results: list[Result | None] = [None] * len(subs)
+    if len(groups) == 1:
+        solved = _solve_parts([subs[k] for k in groups[0]], time_limit_s, seed, must_go)
+        for k, result in zip(groups[0], solved, strict=True):
+            results[k] = result
+    else:
+        from routing.workers import solve_pool
+
+        with solve_pool(len(groups), len(groups)) as (pool, _):
+            budget = max(0.5 * time_limit_s, time_limit_s - STARTUP_S)
+            futures = [pool.submit(_solve_parts, [subs[k] for k in group], budget, seed, must_go) for group in groups]
+            for group, future in zip(groups, futures, strict=True):
+                for k, result in zip(group, future.result(), strict=True):
+                    results[k] = result
+    done = [r for r in results if r is not None]
+    if progress is not None:
+        progress(time.perf_counter() - t0, sum(r.objective for r in done))
+    merged = merge(problem, sectors, done, time.perf_counter() - t0)
     violations = check(problem, merged.solution)
     feasible = not violations
     objective = merged.solution.cost() if feasible else math.inf
-    label = f"{results[0].solver if results else 'pyvrp'}, one model per stream"
+    label = f"{done[0].solver if done else 'pyvrp'}, one model per stream"
     status = "solution found" if feasible else f"no feasible solution found ({len(violations)} rule(s) broken)"
     return replace(merged, objective=objective, solver=label, status=status, runtime_s=time.perf_counter() - t0)

@@ -41,6 +41,9 @@ REPAIR_SHARE = 0.12
 STARTUP_S = 3.0
 #: Wall-clock seconds kept after the variants for receiving their answers and ranking them.
 FINISH_S = 2.0
+#: Whether a day of several streams runs the prize model with its streams spread over the cores, instead of the
+#: prize model on one core beside today's planner on the other.
+SPREAD_STREAMS = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,10 +52,14 @@ class Variant:
 
     kind: str
     must_go: str = "required"
+    cores: int = 1
 
     def label(self) -> str:
         """Words for reports."""
-        return "today's planner" if self.kind == "today" else f"pyvrp per stream, must-go {self.must_go}"
+        if self.kind == "today":
+            return "today's planner"
+        spread = f", streams on {self.cores} cores" if self.cores > 1 else ""
+        return f"pyvrp per stream, must-go {self.must_go}{spread}"
 
     def run(self, problem: Problem, time_limit_s: float, seed: int, max_stops: int) -> Result:
         """Solve ``problem`` with this variant in ``time_limit_s`` seconds, on one core."""
@@ -60,13 +67,20 @@ class Variant:
             if problem.num_stops > max_stops:
                 return solve_in_sectors(problem, solver="ortools", time_limit_s=time_limit_s, seed=seed, workers=1)
             return get("ortools")(problem, time_limit_s=time_limit_s, seed=seed)
-        return get("pyvrp-streams")(problem, time_limit_s=time_limit_s, seed=seed, must_go=self.must_go)  # type: ignore[call-arg]
+        solver = get("pyvrp-streams")
+        return solver(problem, time_limit_s=time_limit_s, seed=seed, must_go=self.must_go, workers=self.cores)  # type: ignore[call-arg]
 
 
-def variants_for(problem: Problem, cores: int) -> list[Variant]:
-    """The variants run on ``problem`` with ``cores`` cores; today's planner alone when PyVRP cannot model it."""
+def variants_for(problem: Problem, cores: int, spread: bool = False) -> list[Variant]:
+    """The variants run on ``problem`` with ``cores`` cores; today's planner alone when PyVRP cannot model it.
+
+    ``spread``: one variant, the prize model with its streams spread over all the cores, when the day has several
+    streams (see the module docstring).
+    """
     if supports_backend("pyvrp", problem) is not None:
         return [Variant("today")]
+    if spread and cores > 1 and len({s.stream for s in problem.stops}) > 1:
+        return [Variant("pyvrp", "prize", cores)]
     out = [Variant("pyvrp", "prize"), Variant("today"), Variant("pyvrp", "required")]
     return out[: max(2, cores)]
 
@@ -113,6 +127,7 @@ def solve(
     workers: int | None = None,
     max_stops: int = DEFAULT_MAX_STOPS,
     scheduler: str | None = None,
+    spread: bool | None = None,
 ) -> Result:
     """Solve a city day with the variants side by side; see the module docstring.
 
@@ -126,10 +141,13 @@ def solve(
         Today's planner solves a day of more bins than this in sectors.
     scheduler
         Dask scheduler for today's planner's sectors when it runs alone.
+    spread
+        Spread the prize model's streams over the cores instead of running today's planner beside it (default
+        :data:`SPREAD_STREAMS`).
     """
     t0 = time.perf_counter()
     cores = workers or os.cpu_count() or 1
-    variants = variants_for(problem, cores)
+    variants = variants_for(problem, cores, SPREAD_STREAMS if spread is None else spread)
     if variants == [Variant("today")]:
         # Today's planner with all the cores, then the same completion: a sector's leftovers go to trucks elsewhere.
         budget = time_limit_s * (1 - REPAIR_SHARE)
@@ -143,6 +161,11 @@ def solve(
             result = portfolio(problem, time_limit_s=budget, seed=seed, workers=workers)
         labels = [variants[0].label()]
         results = [complete(problem, result, max(1.0, time_limit_s - (time.perf_counter() - t0)))]
+    elif len(variants) == 1:
+        # One variant that spreads its own work over the cores: it runs from here, and is completed here.
+        solved = variants[0].run(problem, time_limit_s * (1 - REPAIR_SHARE), seed, max_stops)
+        labels = [variants[0].label()]
+        results = [complete(problem, solved, max(1.0, time_limit_s - (time.perf_counter() - t0) - FINISH_S))]
     else:
         budget = max(0.5 * time_limit_s, time_limit_s * (1 - REPAIR_SHARE) - STARTUP_S)
         repair_s = max(1.0, time_limit_s * REPAIR_SHARE)

@@ -86,3 +86,22 @@ def test_day_pyvrp_cannot_model_goes_to_todays_planner():
     assert check(day, result.solution) == []
     assert result.solution.served() == {0, 1}
     assert result.solver.startswith("city day: today's planner")
+
+
+def test_core_groups_put_the_largest_stream_alone():
+    from routing.solvers.by_stream import core_groups
+
+    assert core_groups([2300, 370, 250], 2) == [[0], [1, 2]]
+    assert core_groups([2300, 370, 250], 1) == [[0, 1, 2]]
+    assert core_groups([5], 4) == [[0]]
+
+
+def test_streams_spread_over_cores_give_a_checked_plan():
+    from routing.solvers.city_day import solve
+
+    day = _mixed_day()
+    assert variants_for(day, cores=2, spread=True) == [Variant("pyvrp", "prize", 2)]
+    result = solve(day, time_limit_s=8, workers=2, spread=True)
+    assert check(day, result.solution) == []
+    assert result.solution.served() == set(range(12))
+    assert "streams on 2 cores" in result.solver
