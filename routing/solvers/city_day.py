@@ -11,13 +11,15 @@ A day PyVRP can model (:func:`routing.solvers.pyvrp.supports`) is solved by *var
 Every variant's answer is then made feasible and completed the same way (:mod:`routing.repair`): bins are dropped
 from any route that breaks a rule, and every must-go bin left out is offered to every truck with hours and room,
 across streams, sectors and depots. The kept plan is the best by :func:`routing.check.rank` (no rule broken, then
-fewest must-go bins left out, then cost). A day PyVRP cannot model (driver breaks, daily waste limits) goes to
+fewest must-go bins left out, then cost). A day PyVRP cannot model (daily waste limits above a truckload) goes to
 today's planner alone, with all the cores, as before.
 
 Why these variants on two cores: on the general stream of the Santa Cruz sample day (2,304 bins, 30 s, loaded
 machine), the prize variant from the construction served every must-go bin; the required variant from the same
 start could not insert the 81 bins the construction left out, and without a start PyVRP spent 43 s building its own
-first solution. Today's planner keeps the second core as the fallback.
+first solution. Today's planner keeps the second core as the fallback. Spreading the prize model's streams over
+both cores instead (``spread=True``: the general stream alone on one) served about as many must-go bins on the
+Santa Cruz days (``benchmarks/city_days.py``), so the fallback stays.
 """
 
 from __future__ import annotations
