@@ -22,7 +22,7 @@ from routing.check import check
 from routing.problem import Problem
 from routing.solution import Route, Solution, Unserved, VisitKind
 from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result
-from routing.solvers.features import FEATURES, unsupported_reason
+from routing.solvers.features import FEATURES, single_trip, unsupported_reason
 from routing.solvers.pyvrp_breaks import place_break
 from routing.solvers.pyvrp_model import MustGo, PyvrpModel, build_model
 from routing.solvers.timing import timed_route
@@ -44,9 +44,9 @@ def supports(problem: Problem) -> str | None:
     if _version() is None:
         return "pyvrp is not installed (pip install waste-optimiser[pyvrp])"
     for vt in problem.vehicle_types:
-        over_kg = vt.max_collected_kg is not None and vt.max_collected_kg > vt.capacity_kg
-        over_m3 = vt.max_collected_m3 is not None and vt.max_collected_m3 > vt.capacity_m3
-        if vt.count > 0 and (over_kg or over_m3):
+        limited = vt.max_collected_kg is not None or vt.max_collected_m3 is not None
+        if vt.count > 0 and limited and not single_trip(vt):
+            # Loads reset at a reload; a daily total across reloads has no PyVRP dimension.
             return "pyvrp cannot model daily limits on collected waste above one truckload"
     return unsupported_reason(problem, SUPPORTED, "pyvrp")
 

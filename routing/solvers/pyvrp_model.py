@@ -91,6 +91,13 @@ class PyvrpModel:
     left_out: tuple[Unserved, ...]
 
 
+def _body_m3(vt: VehicleType) -> float:
+    """Body volume (m3) one trip may fill: the capacity, or the daily limit of a single-trip truck when smaller."""
+    if single_trip(vt) and vt.max_collected_m3 is not None:
+        return min(vt.capacity_m3, vt.max_collected_m3)
+    return vt.capacity_m3
+
+
 def _dimensions(problem: Problem, stops: list[int]) -> tuple[np.ndarray, np.ndarray]:
     """Integer ``(clients x dims)`` pickups and ``(types x dims)`` capacities; see the module docstring."""
     p = problem
@@ -115,7 +122,7 @@ def _dimensions(problem: Problem, stops: list[int]) -> tuple[np.ndarray, np.ndar
         columns.append(litres)
         caps.append(
             [
-                min(big_l, math.floor(1000 * vt.capacity_m3 + 1e-9))
+                min(big_l, math.floor(1000 * _body_m3(vt) + 1e-9))
                 if vt.compaction_ratio == ratio and math.isfinite(vt.capacity_m3)
                 else big_l
                 for vt in types

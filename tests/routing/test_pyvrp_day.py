@@ -130,6 +130,18 @@ def test_unservable_bin_is_reported_with_its_reason():
 def test_daily_waste_limits_above_a_truckload_are_declined():
     limited = problem([(1000, 0)], vehicle_types=(truck(max_collected_kg=5000),))
     assert "daily limits" in (supports("pyvrp", limited) or "")
+    # A limit on one measure only leaves the other free to reload: declined too.
+    by_volume = problem([(1000, 0)], vehicle_types=(truck(max_collected_m3=1.0),))
+    assert "daily limits" in (supports("pyvrp", by_volume) or "")
+
+
+def test_single_trip_limits_cap_the_one_truckload():
+    # At most 0.8 m3 and 1,000 kg a day: one trip. Bins of 0.5 m3: one truck takes one bin, two trucks two.
+    day_truck = truck(count=2, max_collected_m3=0.8, max_collected_kg=1000)
+    p = problem([(1000, 0), (1200, 0)], vehicle_types=(day_truck,))
+    result = _solve(p)
+    assert result.solution.served() == {0, 1}
+    assert all(len(r.stops()) == 1 for r in result.solution.routes)
 
 
 def test_lunch_break_is_placed_in_its_window():
