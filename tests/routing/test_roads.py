@@ -326,3 +326,18 @@ def test_city_larger_than_its_extract_gets_a_whole_table(roads_dir: Path) -> Non
     straight = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
     i, j = np.flatnonzero(far)[:2]
     assert m.distance_m[i, j] == pytest.approx(straight[i, j] * m.circuity, abs=1)
+
+
+def test_street_line_draws_an_unroutable_leg_straight(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process engine raises on a leg no road joins; the line draws it straight, as the server's does."""
+    pytest.importorskip("osrm", reason="osrm-bindings is not installed (it needs CPython 3.12+)")
+    import routing.route_lines as lines
+
+    class NoRoads:
+        def Route(self, params: object) -> dict:  # noqa: N802 - the engine's method name
+            raise RuntimeError("NoRoute - No route found between points")
+
+    monkeypatch.setattr(lines, "_engine", lambda path: NoRoads())
+    monkeypatch.setattr(lines, "engine_dataset", lambda dataset: dataset)
+    line = lines.street_line(Path("unused"), [(-76.59, 39.28), (-76.60, 39.29)])
+    assert line == [[-76.59, 39.28], [-76.60, 39.29]]
