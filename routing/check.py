@@ -108,6 +108,16 @@ def check(problem: Problem, solution: Solution) -> list[Violation]:
     return out
 
 
+def check_route(problem: Problem, route: Route) -> list[Violation]:
+    """Every violation of ``problem``'s rules by one route on its own (shape, loads, times, limits)."""
+    out: list[Violation] = []
+    if _route_shapes(problem, Solution(problem, (route,)), out):
+        _loads(problem, 0, route, out)
+        _times(problem, 0, route, out)
+        _limits(problem, 0, route, out)
+    return out
+
+
 def is_feasible(problem: Problem, solution: Solution) -> bool:
     """Whether ``solution`` breaks no rule of ``problem``."""
     return not check(problem, solution)

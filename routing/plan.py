@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -23,8 +23,10 @@ from routing.decompose import DEFAULT_MAX_STOPS, solve_in_sectors
 from routing.frames import hhmm_to_s
 from routing.matrix import DEFAULT_CACHE_DIR, Matrices, build_matrices
 from routing.problem import Problem
+from routing.reasons import explain_left_out
 from routing.selection import SelectionRule, select_bins, visits_from_selection
 from routing.solvers import DEFAULT_SOLVER, DEFAULT_TIME_LIMIT_S, Result, solve
+from routing.solvers import ProgressCallback as SolveProgress
 from waste.errors import ConfigError
 from waste.store import Store
 
@@ -122,28 +124,33 @@ class DailyPlan:
 ProgressCallback = Callable[[str, float, float | None], None]
 
 
-def plan_day(
-    store: Store, city: str, options: PlanOptions | None = None, *, progress: ProgressCallback | None = None
-) -> DailyPlan:
-    """Plan one day of collection for ``city``: select the bins, route them, check the routes.
+@dataclass(frozen=True, slots=True)
+class DayProblem:
+    """A day's routing problem with what was decided on the way: the selection and the matrices' provenance."""
 
-    Parameters
-    ----------
-    store
-        Holds the city's bins, sites, fleet and readings.
-    city
-        City name in the store.
-    options
-        Date, budget, rule, solver.
-    progress
-        Called with (step, elapsed s, best objective or ``None``): ``"forecast"``, ``"matrix"``, ``"solve"``.
+    city: str
+    date: str
+    timezone: str
+    currency: str
+    start: pd.Timestamp
+    selection: pd.DataFrame
+    bins: pd.DataFrame
+    sites: pd.DataFrame
+    problem: Problem
+    timings_s: dict[str, float]
+    off_road_points: int = 0
+    circuity: float | None = None
+
+
+def day_problem(
+    store: Store, city: str, options: PlanOptions | None = None, *, progress: ProgressCallback | None = None
+) -> DayProblem:
+    """Forecast, select and build the routing problem of one day for ``city`` (the steps before solving).
 
     Raises
     ------
     ConfigError
         When the city is not in the store, or has no fleet or no readings.
-    routing.check.InfeasibleSolutionError
-        When the solver's routes break a rule: never returned as a plan.
     """
     options = options or PlanOptions()
     report = progress or (lambda step, elapsed, best: None)
@@ -187,24 +194,7 @@ def plan_day(
         name=f"{city} {date}",
     )
     timings["matrix"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
-    solver = solve_in_sectors if problem.num_stops > options.sector_stops else solve
-    extra = {"max_stops": options.sector_stops, "scheduler": options.scheduler} if solver is solve_in_sectors else {}
-    result = solver(
-        problem,
-        solver=options.solver,
-        time_limit_s=options.time_limit_s,
-        seed=options.seed,
-        progress=lambda elapsed, best: report("solve", elapsed, best),
-        **extra,
-    )
-    timings["solve"] = time.perf_counter() - clock
-
-    clock = time.perf_counter()
-    assert_feasible(problem, result.solution)
-    timings["check"] = time.perf_counter() - clock
-    return DailyPlan(
+    return DayProblem(
         city=city,
         date=date,
         timezone=timezone,
@@ -214,13 +204,109 @@ def plan_day(
         bins=bins,
         sites=sites,
         problem=problem,
+        timings_s=timings,
+        off_road_points=built[-1].fallback_points if built else 0,
+        circuity=built[-1].circuity if built else None,
+    )
+
+
+def solve_day(problem: Problem, options: PlanOptions, progress: SolveProgress | None = None) -> Result:
+    """Route ``problem`` as the daily plan does: the chosen backend on the whole day, or in sectors when large.
+
+    The ``city-day`` backend takes every day whole: it runs PyVRP variants beside today's sector planner and keeps
+    the best checked plan (:mod:`routing.solvers.city_day`). Any other backend solves a day of more than
+    ``options.sector_stops`` bins in sectors.
+    """
+    result = _solve(problem, options, progress)
+    # Every must-go bin left out gets a true reason: a bound of the fleet's hours, or the search's own failure.
+    unserved = explain_left_out(problem, result.solution.unserved)
+    return replace(result, solution=replace(result.solution, unserved=unserved))
+
+
+def _solve(problem: Problem, options: PlanOptions, progress: SolveProgress | None) -> Result:
+    if options.solver == "city-day":
+        from routing.solvers.city_day import solve as city_day
+
+        return city_day(
+            problem,
+            time_limit_s=options.time_limit_s,
+            seed=options.seed,
+            progress=progress,
+            max_stops=options.sector_stops,
+            scheduler=options.scheduler,
+        )
+    if problem.num_stops <= options.sector_stops:
+        return solve(
+            problem, solver=options.solver, time_limit_s=options.time_limit_s, seed=options.seed, progress=progress
+        )
+    from routing.solvers.city_day import REPAIR_SHARE, complete
+
+    # Sectors leave must-go bins out while trucks of other sectors have hours: offer them before returning.
+    result = solve_in_sectors(
+        problem,
+        solver=options.solver,
+        time_limit_s=options.time_limit_s * (1 - REPAIR_SHARE),
+        seed=options.seed,
+        progress=progress,
+        max_stops=options.sector_stops,
+        scheduler=options.scheduler,
+    )
+    return complete(problem, result, options.time_limit_s * REPAIR_SHARE)
+
+
+def plan_day(
+    store: Store, city: str, options: PlanOptions | None = None, *, progress: ProgressCallback | None = None
+) -> DailyPlan:
+    """Plan one day of collection for ``city``: select the bins, route them, check the routes.
+
+    Parameters
+    ----------
+    store
+        Holds the city's bins, sites, fleet and readings.
+    city
+        City name in the store.
+    options
+        Date, budget, rule, solver.
+    progress
+        Called with (step, elapsed s, best objective or ``None``): ``"forecast"``, ``"matrix"``, ``"solve"``.
+
+    Raises
+    ------
+    ConfigError
+        When the city is not in the store, or has no fleet or no readings.
+    routing.check.InfeasibleSolutionError
+        When the solver's routes break a rule: never returned as a plan.
+    """
+    options = options or PlanOptions()
+    report = progress or (lambda step, elapsed, best: None)
+    day = day_problem(store, city, options, progress=progress)
+    problem = day.problem
+    timings = dict(day.timings_s)
+
+    clock = time.perf_counter()
+    result = solve_day(problem, options, lambda elapsed, best: report("solve", elapsed, best))
+    timings["solve"] = time.perf_counter() - clock
+
+    clock = time.perf_counter()
+    assert_feasible(problem, result.solution)
+    timings["check"] = time.perf_counter() - clock
+    return DailyPlan(
+        city=city,
+        date=day.date,
+        timezone=day.timezone,
+        currency=day.currency,
+        start=day.start,
+        selection=day.selection,
+        bins=day.bins,
+        sites=day.sites,
+        problem=problem,
         result=result,
         timings_s=timings,
         matrix_provider="osrm-local" if options.osrm_data else ("osrm" if options.osrm_url else "haversine"),
         roads=options.osrm_data,
         osrm_url=None if options.osrm_data else options.osrm_url,
-        off_road_points=built[-1].fallback_points if built else 0,
-        circuity=built[-1].circuity if built else None,
+        off_road_points=day.off_road_points,
+        circuity=day.circuity,
     )
 
 

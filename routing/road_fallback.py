@@ -6,8 +6,8 @@ outside the extract, would otherwise be routed from a road that may lie kilometr
 the straight-line estimate instead: great-circle distance times a circuity factor, driven at a speed, both
 *calibrated* on the pairs the engine did route between well-snapped points (the median road-over-straight ratio and
 the median road speed). The same estimate fills pairs the engine cannot route at all (a one-way island, a
-disconnected part of the extract). The in-process engine and the HTTP server share this step, so the two providers
-give the same table for the same points.
+disconnected part of the extract) and pairs it answers with a negative distance or time. The in-process engine
+and the HTTP server share this step, so the two providers give the same table for the same points.
 """
 
 from __future__ import annotations
@@ -57,7 +57,9 @@ def complete_road_tables(
         msg = f"max_snap_m={max_snap_m} must be > 0"
         raise ValueError(msg)
     far = snap_m > max_snap_m  # NaN compares False: an unknown snap is trusted
-    routed = ~(far[:, None] | far[None, :]) & np.isfinite(dist) & np.isfinite(dur)
+    # OSRM answers a slightly negative distance when two points snap onto one segment with the target behind the
+    # source (seen on bins outside an extract that snap to its edge): such a pair is no route, so it is estimated.
+    routed = ~(far[:, None] | far[None, :]) & np.isfinite(dist) & np.isfinite(dur) & (dist >= 0) & (dur >= 0)
     np.fill_diagonal(routed, True)
     lat, lon = coords[:, 0], coords[:, 1]
     straight = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])

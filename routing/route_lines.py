@@ -37,6 +37,10 @@ def street_line(
         try:
             return engine.Route(params)  # type: ignore[attr-defined]
         except RuntimeError as exc:
+            # Two places in parts of the extract no road joins (a city larger than its extract): a straight leg,
+            # as the matrix costed it; the server's answer is read the same way in street_line_http.
+            if "NoRoute" in str(exc) or "NoSegment" in str(exc):
+                return {"code": "NoRoute"}
             msg = f"the OSRM engine failed on a route leg: {exc}"
             raise ConfigError(msg) from exc
 

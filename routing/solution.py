@@ -26,7 +26,10 @@ REASONS: dict[str, str] = {
     "capacity": "its waste alone exceeds the capacity of every truck that may collect it",
     "time_window": "its collection window cannot be reached within any compatible truck's shift",
     "shift_length": "a round trip to it (depot, bin, disposal site, depot) is longer than any compatible shift",
-    "fleet": "no truck had time or room for it in the routes found within the time limit",
+    "fleet": "the search left it out (not yet compared with a bound of the fleet's hours)",
+    "hours": "the trucks that collect its stream cannot do every must-go bin: a lower bound of the work exceeds "
+    "their hours",
+    "search": "the search did not place it, although by a lower bound the trucks had the hours for every must-go bin",
     "time_limit": "the solver's time ran out before it could place it: give it more time (--time-limit)",
 }
 

@@ -30,12 +30,14 @@ def default_data_dir(family: str = "") -> Path | None:
 
 
 def _solver_names(text: str) -> list[str]:
-    """Split ``--solvers`` on commas outside quotes and command templates, resolving ``default``; keep order."""
-    from routing.solvers import DEFAULT_SOLVER
+    """Split ``--solvers`` on commas outside quotes and command templates, resolving ``default``; keep order.
 
+    ``default`` is the portfolio: the benchmark families are not city days, and the city-day engine's variants
+    (one PyVRP model per stream, repaired) add nothing to them.
+    """
     names: list[str] = []
     for part in _split(text):
-        name = DEFAULT_SOLVER if part == "default" else part
+        name = "portfolio" if part == "default" else part
         if name and name not in names:
             names.append(name)
     return names

@@ -8,8 +8,10 @@ It returns the best solution found within the time limit, never raises because a
 reports the bin in :attr:`Result.unserved` with a reason and routes the rest), and leaves checking to
 :func:`routing.check.check`. Backends register under a name (:func:`register`); :func:`solve` runs one by name.
 
-Built in: ``ortools``, ``pyvrp`` and ``vroom`` (optional extras, imported on first use), and ``portfolio`` (the
-default of the daily plan), which runs those that apply side by side and keeps the best checked solution. Other packages
+Built in: ``ortools``, ``pyvrp`` and ``vroom`` (optional extras, imported on first use); ``pyvrp-streams`` (one
+PyVRP model per waste stream); ``portfolio``, which runs those that apply side by side and keeps the best checked
+solution; and ``city-day`` (the default of the daily plan), which runs PyVRP variants beside today's planner and
+repairs and completes their answers. Other packages
 add backends through the entry-point group ``waste.solvers``: the entry point names the backend and loads a callable
 with the :class:`Solver` signature, which may carry a ``supports(problem) -> str | None`` attribute (see
 :func:`supports`). A backend declares the problem features it models (:mod:`routing.solvers.features`) and
@@ -97,21 +99,25 @@ class Solver(Protocol):
 _REGISTRY: dict[str, str | Solver] = {
     "ortools": "routing.solvers.ortools:solve",
     "pyvrp": "routing.solvers.pyvrp:solve",
+    "pyvrp-streams": "routing.solvers.by_stream:solve",
     "vroom": "routing.solvers.vroom:solve",
     "portfolio": "routing.solvers.portfolio:solve",
+    "city-day": "routing.solvers.city_day:solve",
 }
 #: Feature checks of the built-in backends, importable without the backends' libraries.
 _SUPPORTS: dict[str, str] = {
     "ortools": "routing.solvers.features:ortools_supports",
     "pyvrp": "routing.solvers.pyvrp:supports",
+    "pyvrp-streams": "routing.solvers.pyvrp:supports",
     "vroom": "routing.solvers.vroom:supports",
     "portfolio": "routing.solvers.portfolio:supports",
+    "city-day": "routing.solvers.city_day:supports",
 }
 #: Entry-point group through which other packages add backends.
 ENTRY_POINT_GROUP = "waste.solvers"
-#: The backend ``waste plan`` uses unless told otherwise: the portfolio, which runs OR-Tools alone on the days only
-#: OR-Tools models and PyVRP (and VROOM) beside it on the others (see :mod:`routing.solvers.portfolio`).
-DEFAULT_SOLVER = "portfolio"
+#: The backend ``waste plan`` uses unless told otherwise: the city day's engine, which runs PyVRP variants beside
+#: today's planner and keeps the best checked plan (:mod:`routing.solvers.city_day`).
+DEFAULT_SOLVER = "city-day"
 
 
 def _entry_points() -> dict[str, object]:

@@ -77,6 +77,33 @@ def home_site(problem: Problem, t: int) -> int | None:
     return None
 
 
+def final_site(problem: Problem, t: int) -> int | None:
+    """The disposal site trucks of type ``t`` unload at before going home, or ``None`` when none fits their shift.
+
+    The site at the return depot that unloads instantly when there is one (:func:`home_site`); otherwise the site
+    accepting all the type's streams that leaves the most time to collect: the latest arrival there from which the
+    truck can still unload before closing and be home by the end of its shift.
+    """
+    home = home_site(problem, t)
+    if home is not None:
+        return home
+    vt = problem.vehicle_types[t]
+    end = problem.depots[problem.depot_index(vt.return_depot)]
+    latest = min(vt.latest_return_s, end.closes_s)
+    best, best_key = None, (-math.inf, 0)
+    for k, site in enumerate(problem.disposal_sites):
+        if not vt.streams <= site.streams:
+            continue
+        tail_s = site.unload_s + int(problem.duration_s[site.location, end.location])
+        arrive_by = min(latest - tail_s, site.closes_s - site.unload_s)  # latest arrival that still gets home in time
+        if arrive_by < max(site.opens_s, vt.shift_start_s):
+            continue
+        key = (arrive_by, -tail_s)
+        if key > best_key:
+            best, best_key = k, key
+    return best
+
+
 def reloads_matter(problem: Problem) -> bool:
     """Whether some truck may make several trips and a solution with one trip per truck could be worse.
 

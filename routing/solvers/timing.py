@@ -51,6 +51,16 @@ def _forward(
     return starts, ok
 
 
+def earliest_starts(
+    problem: Problem, t: int, sequence: Sequence[tuple[VisitKind, int]], leave_s: int
+) -> tuple[list[int], bool]:
+    """Earliest start of each visit of ``sequence`` for truck type ``t`` leaving at ``leave_s`` (s); whether it fits.
+
+    It fits when every window, every site's hours and the latest return hold.
+    """
+    return _forward(problem, t, sequence, leave_s)
+
+
 def _trip_releases(problem: Problem, sequence: Sequence[tuple[VisitKind, int]]) -> list[int]:
     """For each depot or disposal visit, the latest release time of the stops on the trip that follows it (s)."""
     out = [0] * len(sequence)

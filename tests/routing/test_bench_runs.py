@@ -40,17 +40,15 @@ def test_backend_solves_tiny_cvrp(tiny, name):
 
 @pytest.mark.parametrize("name", ["pyvrp", "vroom"])
 def test_backend_declines_what_it_cannot_model(tmp_path, name):
-    """VROOM declines release times and reloads; PyVRP declines driver breaks; neither is asked to solve then."""
-    from routing.problem import Break
-
+    """VROOM declines release times and reloads; PyVRP declines daily waste limits above a truckload."""
     inst = read_instance(texts.write(tmp_path, "mt", texts.multi_trip()))
     problem = inst.problem
     if name == "pyvrp":
-        vt = replace(problem.vehicle_types[0], driver_break=Break(10, 0, 100))
+        vt = replace(problem.vehicle_types[0], max_collected_kg=10 * problem.vehicle_types[0].capacity_kg)
         problem = problem.replace(vehicle_types=(vt,))
     reason = solvers.supports(name, problem)
     assert reason is not None
-    assert ("release times" if name == "vroom" else "driver breaks") in reason
+    assert ("release times" if name == "vroom" else "daily limits") in reason
 
 
 def _corrupt(tiny, how: str) -> Result:

@@ -87,3 +87,20 @@ def test_no_cache_dir_means_no_files(tmp_path):
     m = build_matrices(POINTS, cache_dir=None)
     assert m.provider == "haversine"
     assert not list(tmp_path.iterdir())
+
+
+def test_negative_engine_entries_get_the_straight_line_estimate():
+    """OSRM answers a slightly negative distance for two points snapped onto one segment; no negative survives."""
+    from routing.road_fallback import complete_road_tables
+
+    coords = np.array([[39.29, -76.60], [39.291, -76.60], [39.30, -76.61], [39.31, -76.62]])
+    lat, lon = coords[:, 0], coords[:, 1]
+    straight = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    dist = straight * 1.5
+    dur = dist / 8.0
+    dist[0, 1] = -1.6  # the engine's answer for the pair
+    m = complete_road_tables(coords, dist, dur, np.zeros(4), "osrm-local")
+    assert m.distance_m.min() >= 0
+    assert m.duration_s.min() >= 0
+    assert m.unreachable == 1
+    assert m.distance_m[0, 1] == pytest.approx(straight[0, 1] * m.circuity, abs=1)

@@ -24,7 +24,7 @@ def test_registry_knows_ortools():
     """The default backend is registered and unknown names are refused with the list of known ones."""
     assert "ortools" in available()
     assert callable(get("ortools"))
-    with pytest.raises(KeyError, match="available: ortools"):
+    with pytest.raises(KeyError, match=r"available: .*ortools"):
         get("nope")
 
 

@@ -174,7 +174,7 @@ def test_bins_left_out_for_lack_of_time_say_so() -> None:
 def test_plan_day_in_sectors(tiny_sqlite_store: Store, tmp_path: Path) -> None:
     """A day larger than the sector size is solved in sectors, and the merged plan still passes the checker."""
     _ingest(tiny_sqlite_store, _readings())
-    options = PlanOptions(time_limit_s=2, cache_dir=tmp_path / "cache", sector_stops=1)
+    options = PlanOptions(time_limit_s=2, cache_dir=tmp_path / "cache", sector_stops=1, solver="ortools")
     plan = plan_day(tiny_sqlite_store, "tiny", options)
     assert "sectors" in plan.result.solver
     assert check(plan.problem, plan.result.solution) == []
@@ -189,7 +189,11 @@ def test_plan_day_in_sectors_on_a_dask_cluster(tiny_sqlite_store: Store, tmp_pat
         n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
     ) as cluster:
         options = PlanOptions(
-            time_limit_s=2, cache_dir=tmp_path / "cache", sector_stops=1, scheduler=cluster.scheduler_address
+            time_limit_s=2,
+            cache_dir=tmp_path / "cache",
+            sector_stops=1,
+            scheduler=cluster.scheduler_address,
+            solver="ortools",
         )
         plan = plan_day(tiny_sqlite_store, "tiny", options)
         solved_there = cluster.scheduler.task_prefixes.get("solve")

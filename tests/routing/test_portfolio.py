@@ -19,13 +19,18 @@ def _cvrp_like():
 
 
 def _city_like():
-    """A landfill away from the depot: only OR-Tools models it."""
+    """A landfill away from the depot: OR-Tools and PyVRP model it."""
     return problem(POINTS, vehicle_types=(truck(count=3),))
+
+
+def _with_daily_limit():
+    """A daily waste limit above one truckload: only OR-Tools models it."""
+    return problem(POINTS, vehicle_types=(truck(count=3, max_collected_kg=5000),))
 
 
 def test_members_follow_what_backends_model() -> None:
     """Backends that decline never run; spare cores run other OR-Tools searches."""
-    city = _city_like()
+    city = _with_daily_limit()
     assert supports("pyvrp", city) is not None
     assert members_for(city, cores=2) == [Member("ortools")]
     members = members_for(city, cores=2, spare_searches=True)

@@ -302,3 +302,42 @@ def test_plan_over_http_reports_off_road_places(routed_url: str, tiny_sqlite_sto
     assert plan.circuity is not None
     routes = [f for f in plan_geojson(plan)["features"] if f["properties"]["kind"] == "route"]
     assert routes
+
+
+def test_city_larger_than_its_extract_gets_a_whole_table(roads_dir: Path) -> None:
+    """Baltimore's sample bins spread past the downtown extract: every entry is a usable, non-negative time.
+
+    On these bins the engine answers one pair with a negative distance (two points snapped onto one segment,
+    target behind source); the plan used to stop there with "distance_m must not hold negative values".
+    """
+    import pandas as pd
+
+    from routing.problem import _frozen_matrix
+
+    bins = pd.read_csv(Path(__file__).parents[2] / "sample_data" / "baltimore" / "bins.csv")
+    coords = bins[["lat", "lon"]].to_numpy()[:400]
+    m = build_matrices(coords, osrm_data=roads_dir, cache_dir=None)
+    assert m.fallback_points > 0  # bins beyond the extract are costed by the calibrated straight line
+    assert m.distance_m.min() >= 0
+    assert m.duration_s.min() >= 0
+    _frozen_matrix("distance_m", m.distance_m)  # what Problem requires of its matrices
+    far = m.snap_m > 250
+    lat, lon = coords[:, 0], coords[:, 1]
+    straight = haversine_m(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    i, j = np.flatnonzero(far)[:2]
+    assert m.distance_m[i, j] == pytest.approx(straight[i, j] * m.circuity, abs=1)
+
+
+def test_street_line_draws_an_unroutable_leg_straight(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The in-process engine raises on a leg no road joins; the line draws it straight, as the server's does."""
+    pytest.importorskip("osrm", reason="osrm-bindings is not installed (it needs CPython 3.12+)")
+    import routing.route_lines as lines
+
+    class NoRoads:
+        def Route(self, params: object) -> dict:  # noqa: N802 - the engine's method name
+            raise RuntimeError("NoRoute - No route found between points")
+
+    monkeypatch.setattr(lines, "_engine", lambda path: NoRoads())
+    monkeypatch.setattr(lines, "engine_dataset", lambda dataset: dataset)
+    line = lines.street_line(Path("unused"), [(-76.59, 39.28), (-76.60, 39.29)])
+    assert line == [[-76.59, 39.28], [-76.60, 39.29]]
