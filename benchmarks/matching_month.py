@@ -116,9 +116,9 @@ def main() -> None:
         return
     frame = run(args.cities.split(","), args.days, args.requesters, args.seed)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(RESULTS / "matching_month.csv", index=False)
-    (RESULTS / "matching_month.md").write_text(markdown(frame, args.days, args.requesters, args.seed))
-    print(f"wrote {RESULTS / 'matching_month.md'}")
+    frame.to_csv(RESULTS / f"matching_month{args.tag}.csv", index=False)
+    (RESULTS / f"matching_month{args.tag}.md").write_text(markdown(frame, args.days, args.requesters, args.seed))
+    print(f"wrote {RESULTS / f'matching_month{args.tag}.md'}")
 
 
 if __name__ == "__main__":

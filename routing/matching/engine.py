@@ -162,11 +162,15 @@ class Matcher:
         # up on the same day, as one by one they would). Cheapest chosen offers first.
         for rid in sorted(ids, key=lambda r: (result.chosen[r] is None, getattr(result.chosen[r], "price", 0.0))):
             chosen = result.chosen[rid]
-            options = list(offers[rid])
+            # Offers against the routes as the batch has filled them so far: the chosen hauler's best day first,
+            # then the others by price, should the chosen one have no room left (offers made before the batch
+            # would be stale by now).
+            fresh = sorted(self.offers(rid, save=False), key=lambda o: (o.price, o.marginal_cost, o.service_date))
+            options = fresh
             if chosen is not None:
-                fresh = self.offers(rid, only=chosen.hauler_id, save=False)
-                best_day = min(fresh, key=lambda o: (o.marginal_cost, o.service_date)) if fresh else chosen
-                options = [best_day, *[o for o in options if o.hauler_id != chosen.hauler_id]]
+                mine = [o for o in fresh if o.hauler_id == chosen.hauler_id]
+                best_day = min(mine, key=lambda o: (o.marginal_cost, o.service_date)) if mine else None
+                options = [o for o in (best_day,) if o is not None] + [o for o in fresh if o is not best_day]
             ids_saved = save_offers(self.store, rid, [o.record() for o in options])
             for offer_id in ids_saved:
                 try:

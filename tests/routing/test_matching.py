@@ -180,3 +180,14 @@ def test_a_missed_pickup_gets_a_free_recovery_or_a_credit(city: Store) -> None:
     assert outcome.recovery_request_id is None
     assert outcome.credit == pytest.approx(row["price"])
     assert get_request(city, roll)["credit"] == pytest.approx(row["price"])
+
+
+def test_match_batch_accepts_every_request_within_its_days(city: Store) -> None:
+    matcher = Matcher(city, "baltimore")
+    ids = [_request(city, stream="organic", lat=39.30 + n * 0.003, latest="2026-11-25") for n in range(6)]
+    result = matcher.match_batch(ids)
+    assert result.status == "optimal"
+    rows = [get_request(city, rid) for rid in ids]
+    assert {r["status"] for r in rows} == {"accepted"}
+    assert all(r["earliest"] <= r["service_date"] <= r["latest"] for r in rows)
+    assert {r["hauler_id"] for r in rows} <= {o.hauler_id for o in result.chosen.values() if o is not None}

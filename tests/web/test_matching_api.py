@@ -13,7 +13,9 @@ from flask.testing import FlaskClient
 from openapi_spec_validator import validate
 
 from tests.web.conftest import TOKEN
+from waste.matching.accounts import account_for_token
 from waste.matching.haulers import read_haulers, replace_haulers
+from waste.matching.requests import submit_request
 from waste.matching.webhooks import deliver_pending, deliveries
 from waste.paths import city_dir
 from web.openapi import openapi_document
@@ -139,6 +141,21 @@ def test_lifecycle_through_the_api(client: FlaskClient, tokens: dict[str, str]) 
     again = client.post(f"/api/requests/{rid}/status", json={"status": "cancelled"}, headers=alice)
     assert again.status_code == 400
     assert "cannot become" in again.json["detail"]
+
+
+def test_only_the_city_runs_a_batch(app: Flask, client: FlaskClient, tokens: dict[str, str]) -> None:
+    store = app.extensions["waste"].store
+    alice = account_for_token(store, tokens["alice"])
+    assert alice is not None
+    waiting = [submit_request(store, alice, {**BODY, "lat": 39.30 + n / 500}) for n in range(3)]  # e.g. a CSV import
+    assert client.post("/api/match/batch", json={}, headers=_bearer(tokens["alice"])).status_code == 403
+    assert client.post("/api/match/batch", json={}, headers=_bearer(tokens["harb"])).status_code == 403
+    answer = client.post("/api/match/batch", json={}, headers=_bearer(tokens["city"]))
+    assert answer.status_code == 200
+    assert answer.json["status"] == "optimal"
+    assert sorted(map(int, answer.json["chosen"])) == waiting
+    mine = client.get("/api/requests", headers=_bearer(tokens["alice"])).json
+    assert {r["status"] for r in mine} == {"accepted"}
 
 
 def test_a_missed_pickup_reported_by_its_hauler_gets_a_recovery(client: FlaskClient, tokens: dict[str, str]) -> None:
