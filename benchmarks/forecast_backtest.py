@@ -138,7 +138,9 @@ def write_summary(table: pd.DataFrame) -> None:
         over.to_csv(RESULTS / "forecast_summary_overflow.csv", index=False, float_format="%.4f")
         md += ["## Overflow before the next visit", "", markdown_table(over), ""]
     (RESULTS / "forecast_summary.md").write_text("\n".join(md), encoding="utf-8")
-    headline = table[table["validation"].str.startswith("leave-bins-out") & (table["model"] == HEADLINE_MODEL)]
+    headline = table[
+        table["validation"].fillna("").str.startswith("leave-bins-out") & (table["model"] == HEADLINE_MODEL)
+    ]
     plot_ratio_summary(headline, RESULTS / "forecast_summary_ratios.png")
     print("\n".join(md))
 

@@ -14,7 +14,8 @@ from waste.forecasting.base import FillModel
 from waste.forecasting.baselines import LastValue, LinearCycle
 from waste.forecasting.features import FEATURE_NAMES, pair_features, reading_state
 from waste.forecasting.fillrate import FillRateModel
-from waste.forecasting.gbm import apply_platt, fit_platt, lightgbm_available, recall_threshold
+from waste.forecasting.gbm import lightgbm_available
+from waste.forecasting.logistic import fit_logistic, predict_logistic, recall_threshold
 from waste.forecasting.panel import build_panel
 
 from .test_backtest import T0, sawtooth_bins
@@ -67,14 +68,16 @@ def test_reading_state_by_hand() -> None:
     assert row["headroom"] == pytest.approx(70.0)
 
 
-def test_platt_and_recall_threshold() -> None:
-    """The logistic recalibration fixes a probability that is too sure; the threshold catches the asked share."""
+def test_logistic_and_recall_threshold() -> None:
+    """The logistic recovers known probabilities, stays finite on separable cases; the threshold catches its share."""
     rng = np.random.default_rng(0)
-    true_p = rng.uniform(0.01, 0.5, 20_000)
+    x = rng.normal(size=(20_000, 2))
+    true_p = 1 / (1 + np.exp(-(1.5 * x[:, 0] - 0.5 * x[:, 1] - 2.0)))
     event = rng.uniform(size=true_p.size) < true_p
-    too_sure = 1 / (1 + np.exp(-2.0 * np.log(true_p / (1 - true_p))))
-    fixed = apply_platt(too_sure, fit_platt(too_sure, event))
-    assert np.abs(fixed - true_p).mean() < 0.02 < np.abs(too_sure - true_p).mean()
+    fixed = predict_logistic(x, fit_logistic(x, event))
+    assert np.abs(fixed - true_p).mean() < 0.01
+    separable = fit_logistic(x[:, 0], x[:, 0] > 0)
+    assert np.isfinite(separable).all()
     thr = recall_threshold(fixed, event, 0.7)
     assert (fixed[event] >= thr).mean() == pytest.approx(0.7, abs=0.01)
     assert recall_threshold(fixed, np.zeros(fixed.size, bool), 0.7) == 1.0

@@ -8,8 +8,8 @@ training window and a forecast made at the end of it see the same kind of number
 * the age of the current fill cycle and the straight line's increment over it (the :class:`LinearCycle` slope
   times the horizon);
 * the bin's mean fill rate over its history up to the origin (rise over hours within fill cycles, gaps over
-  72 h left out) and its increment over the horizon, the hours of that history, and the mean length of its
-  completed fill cycles;
+  72 h left out) and its increment over the horizon, the hours of that history, the mean length of its
+  completed fill cycles, and the share of its readings so far at its threshold (a bin that often sits full);
 * the horizon, the hour of day at the origin and at the target, the weekday at the target, and the bin's group
   (stream and area type or material) as a category.
 
@@ -32,7 +32,7 @@ from waste.forecasting.timebase import week_position
 #: Horizons (hours) at which training targets are taken.
 TRAIN_HORIZONS_H = np.array([1.0, 3.0, 6.0, 12.0, 24.0, 36.0, 48.0, 72.0, 96.0, 120.0, 168.0])
 #: Most training origins per bin (evenly spread over its readings): bounds the cost on long, dense histories.
-MAX_ORIGINS_PER_BIN = 240
+MAX_ORIGINS_PER_BIN = 120
 #: Steps longer than this (hours) are gaps, left out of a bin's mean fill rate.
 MAX_RATE_STEP_H = 72.0
 #: Longest horizon (hours) of a training pair.
@@ -52,6 +52,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "rate_increment",
     "history_h",
     "mean_cycle_h",
+    "full_share",
     "horizon_h",
     "origin_hour",
     "target_hour",
@@ -75,6 +76,7 @@ class ReadingState:
     bin_rate: np.ndarray
     history_h: np.ndarray
     mean_cycle_h: np.ndarray
+    full_share: np.ndarray  # share of the bin's readings so far at its threshold
 
 
 def _cycle_starts(panel: Panel) -> np.ndarray:
@@ -134,6 +136,8 @@ def reading_state(panel: Panel) -> ReadingState:
     sec = second[panel.code] if n else np.zeros(0, dtype=np.int64)
     done = cyc_no - 1.0
     mean_cycle = np.where((sec >= 0) & (done >= 1), (t[start] - t[np.maximum(sec, 0)]) / np.maximum(done, 1.0), np.nan)
+    at_thr = (x >= panel.threshold_pct[panel.code] - 0.5).astype(float) if n else np.zeros(0)
+    full_share = _per_bin_cumsum(at_thr, first) / (idx - first + 1.0) if n else np.zeros(0)
     line = LinearCycle()
     line._fit(panel)
     return ReadingState(
@@ -145,6 +149,7 @@ def reading_state(panel: Panel) -> ReadingState:
         bin_rate=bin_rate,
         history_h=t - t[first] if n else np.zeros(0),
         mean_cycle_h=mean_cycle,
+        full_share=full_share,
     )
 
 
@@ -167,6 +172,7 @@ def pair_features(panel: Panel, state: ReadingState, origin: np.ndarray, target_
         rate * h,
         state.history_h[origin],
         state.mean_cycle_h[origin],
+        state.full_share[origin],
         h,
         np.mod(t0, 24.0),
         np.mod(target_h, 24.0),

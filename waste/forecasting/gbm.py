@@ -44,11 +44,17 @@ from waste.forecasting.features import (
     regression_samples,
     training_origins,
 )
+from waste.forecasting.logistic import fit_logistic, predict_logistic, recall_threshold
 from waste.forecasting.panel import Panel
 
 _Z10 = NormalDist().inv_cdf(0.9)
 _Z = np.array([NormalDist().inv_cdf(p) for p in LEVELS])
 _HEADROOM = FEATURE_NAMES.index("headroom")
+_LEVEL = FEATURE_NAMES.index("level")
+_RATE_INC = FEATURE_NAMES.index("rate_increment")
+_LINE_INC = FEATURE_NAMES.index("line_increment")
+_FULL_SHARE = FEATURE_NAMES.index("full_share")
+_HORIZON = FEATURE_NAMES.index("horizon_h")
 #: Windows (hours to the next visit) the overflow classifier is trained on; others are read between them.
 OVERFLOW_WINDOWS_H = (12.0, 24.0, 48.0, 72.0)
 
@@ -62,8 +68,8 @@ def lightgbm_available() -> bool:
 class BoostingConfig:
     """Settings of :class:`GlobalBoostedModel`, fixed beforehand (never tuned on scored bins)."""
 
-    rounds: int = 150
-    learning_rate: float = 0.08
+    rounds: int = 100
+    learning_rate: float = 0.1
     max_bin: int = 63
     num_leaves: int = 15
     min_data_in_leaf: int = 40
@@ -88,8 +94,7 @@ class Learned:
     lower: object
     upper: object
     widen: np.ndarray  # per training horizon: factor on the interval's two half-widths
-    classifier: object | None
-    platt: tuple[float, float]  # logit calibration a * logit(p) + b (or the base rate when no classifier)
+    overflow_weights: np.ndarray  # logistic on :func:`overflow_features`, fitted out of fold
     base_rate: float
     decision: float  # probability at and above which an overflow is called
     samples: int
@@ -122,46 +127,6 @@ def _train(cfg: BoostingConfig, x: np.ndarray, y: np.ndarray, objective: str, al
     return lgb.train(_params(cfg, objective, alpha), data, num_boost_round=cfg.rounds)
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
-
-
-def _logit(p: np.ndarray) -> np.ndarray:
-    p = np.clip(p, 1e-6, 1 - 1e-6)
-    return np.log(p / (1 - p))
-
-
-def fit_platt(p: np.ndarray, y: np.ndarray, iterations: int = 50) -> tuple[float, float]:
-    """Logistic recalibration ``sigmoid(a * logit(p) + b)`` by Newton's method (a small ridge keeps it stable)."""
-    z = _logit(p)
-    a, b = 1.0, 0.0
-    yf = y.astype(float)
-    for _ in range(iterations):
-        q = _sigmoid(a * z + b)
-        w = q * (1 - q)
-        g = np.array([np.sum((q - yf) * z) + 1e-3 * (a - 1.0), np.sum(q - yf) + 1e-3 * b])
-        h = np.array([[np.sum(w * z * z) + 1e-3, np.sum(w * z)], [np.sum(w * z), np.sum(w) + 1e-3]])
-        step = np.linalg.solve(h, g)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-8:
-            break
-    return float(a), float(b)
-
-
-def apply_platt(p: np.ndarray, ab: tuple[float, float]) -> np.ndarray:
-    """Calibrated probabilities from raw ones (see :func:`fit_platt`)."""
-    return _sigmoid(ab[0] * _logit(p) + ab[1])
-
-
-def recall_threshold(p: np.ndarray, event: np.ndarray, target_recall: float) -> float:
-    """Highest probability threshold whose calls (``p >= threshold``) catch ``target_recall`` of the events."""
-    hits = np.sort(p[event])[::-1]
-    if hits.size == 0:
-        return 1.0
-    k = int(np.ceil(target_recall * hits.size)) - 1
-    return float(hits[min(max(k, 0), hits.size - 1)])
-
-
 def _horizon_cell(h: np.ndarray, grid: np.ndarray) -> np.ndarray:
     """Index of the training horizon nearest ``h`` in log(1 + h)."""
     lg = np.log1p(grid)
@@ -176,6 +141,31 @@ def _inner_split(n_bins: int, folds: int, seed: int) -> np.ndarray:
     fold = np.empty(n_bins, dtype=np.int64)
     fold[order] = np.arange(n_bins) % folds
     return fold
+
+
+def overflow_features(
+    level: np.ndarray, median_inc: np.ndarray, feats: np.ndarray, threshold: np.ndarray
+) -> np.ndarray:
+    """The logistic's inputs for reaching ``threshold`` by the visit ``(n, 5)``, each in tens of points or a share.
+
+    How far below the threshold the visit's level lies by the model's median, by the bin's mean rate and by the
+    straight line through the cycle (each clipped to -50..+10 points), the bin's past share of readings at the
+    threshold, and the hours to the visit in days.
+    """
+    gap = threshold - 0.5
+
+    def near(v: np.ndarray) -> np.ndarray:
+        return np.clip(np.nan_to_num(v - gap, nan=-50.0), -50.0, 10.0) / 10.0
+
+    return np.column_stack(
+        [
+            near(level + median_inc),
+            near(level + feats[:, _RATE_INC].astype(float)),
+            near(level + feats[:, _LINE_INC].astype(float)),
+            np.nan_to_num(feats[:, _FULL_SHARE].astype(float), nan=0.0),
+            feats[:, _HORIZON].astype(float) / 24.0,
+        ]
+    )
 
 
 def learn(train: Panel, cfg: BoostingConfig) -> Learned:
@@ -195,17 +185,16 @@ def learn(train: Panel, cfg: BoostingConfig) -> Learned:
     folds = min(cfg.inner_folds, train.n_bins)
     fold = _inner_split(train.n_bins, folds, cfg.seed) if folds >= 2 else np.zeros(train.n_bins, dtype=np.int64)
     oof = np.full((y.size, 3), np.nan)
-    oof_p = np.full(eo.size, np.nan)
-    can_classify = eo.any() and not eo.all()
+    oof_o = np.full(eo.size, np.nan)  # the same median booster at the overflow cases' visits
     for f in range(folds if folds >= 2 else 0):
-        tr, te = fold[code] != f, fold[code] == f
+        tr, te, teo = fold[code] != f, fold[code] == f, fold[co] == f
         if tr.sum() < 50 or not te.any():
             continue
         for j, (obj, a) in enumerate((("quantile", 0.1), ("l1", None), ("quantile", 0.9))):
-            oof[te, j] = _train(cfg, x[tr], y[tr], obj, a).predict(x[te])
-        tro, teo = fold[co] != f, fold[co] == f
-        if can_classify and eo[tro].any() and not eo[tro].all() and teo.any():
-            oof_p[teo] = _train(cfg, xo[tro], eo[tro].astype(float), "binary").predict(xo[teo])
+            booster = _train(cfg, x[tr], y[tr], obj, a)
+            oof[te, j] = booster.predict(x[te])
+            if j == 1 and teo.any():
+                oof_o[teo] = booster.predict(xo[teo])
     widen = np.ones(grid.size)
     done = np.isfinite(oof).all(axis=1)
     if done.any():
@@ -213,32 +202,29 @@ def learn(train: Panel, cfg: BoostingConfig) -> Learned:
         with np.errstate(divide="ignore", invalid="ignore"):
             need = np.where(y < med, (med - y) / (med - lo), (y - med) / (hi - med))
         need = np.where(np.isfinite(need), need, np.where(y == med, 0.0, 10.0))
-        hcell = _horizon_cell(x[:, FEATURE_NAMES.index("horizon_h")].astype(float), grid)
+        hcell = _horizon_cell(x[:, _HORIZON].astype(float), grid)
         for j in range(grid.size):
             sel = done & (hcell == j)
             if sel.sum() >= 30:
                 widen[j] = float(np.clip(np.quantile(need[sel], 0.8), 0.5, 4.0))
         widen = np.maximum.accumulate(widen)  # an interval never narrows with the horizon
     base_rate = float((eo.sum() + 1.0) / (eo.size + 2.0))
-    classifier, platt, decision = None, (0.0, 0.0), 1.0
-    if can_classify:
-        classifier = _train(cfg, xo, eo.astype(float), "binary")
-        got = np.isfinite(oof_p)
-        if got.sum() >= 30 and eo[got].any() and not eo[got].all():
-            platt = fit_platt(oof_p[got], eo[got])
-            near = got & (wo == min(OVERFLOW_WINDOWS_H, key=lambda w: abs(w - cfg.visit_h)))
-            sel = near if eo[near].any() else got
-            decision = recall_threshold(apply_platt(oof_p[sel], platt), eo[sel], cfg.target_recall)
-        else:
-            platt = (1.0, 0.0)
-            decision = recall_threshold(classifier.predict(xo), eo, cfg.target_recall)
+    weights = np.r_[np.zeros(5), np.log(base_rate / (1.0 - base_rate))]
+    decision = 1.0
+    got = np.isfinite(oof_o)
+    if got.sum() >= 30 and eo[got].any() and not eo[got].all():
+        level = xo[:, _LEVEL].astype(float)
+        inputs = overflow_features(level, oof_o, xo, level + xo[:, _HEADROOM].astype(float))
+        weights = fit_logistic(inputs[got], eo[got])
+        near = got & (wo == min(OVERFLOW_WINDOWS_H, key=lambda w: abs(w - cfg.visit_h)))
+        sel = near if eo[near].any() else got
+        decision = recall_threshold(predict_logistic(inputs[sel], weights), eo[sel], cfg.target_recall)
     return Learned(
         median=_train(cfg, x, y, "l1"),
         lower=_train(cfg, x, y, "quantile", 0.1),
         upper=_train(cfg, x, y, "quantile", 0.9),
         widen=widen,
-        classifier=classifier,
-        platt=platt,
+        overflow_weights=weights,
         base_rate=base_rate,
         decision=decision,
         samples=int(y.size),
@@ -303,17 +289,22 @@ class GlobalBoostedModel(FillModel):
         return self
 
     # -- forecasting --------------------------------------------------------------------------------------
+    def _raw(self, origin: np.ndarray, target_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Raw 10/50/90 % increments ``(n, 3)`` and each pair's interval widening factor."""
+        learned = self.learned_
+        feats = pair_features(self.panel_, self.state_, origin, target_h)
+        raw = np.column_stack(
+            [learned.lower.predict(feats), learned.median.predict(feats), learned.upper.predict(feats)]
+        )
+        widen = learned.widen[_horizon_cell(feats[:, _HORIZON].astype(float), np.asarray(self.config.horizons_h))]
+        return raw, widen
+
     def _quantiles(self, origin: np.ndarray, target_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        panel, learned = self.panel_, self.learned_
-        feats = pair_features(panel, self.state_, origin, target_h)
-        level = panel.x[origin]
-        med = learned.median.predict(feats)
-        lo = np.minimum(learned.lower.predict(feats), med)
-        hi = np.maximum(learned.upper.predict(feats), med)
-        h = feats[:, FEATURE_NAMES.index("horizon_h")].astype(float)
-        s = learned.widen[_horizon_cell(h, np.asarray(self.config.horizons_h))]
-        below = (med - lo) * s / _Z10
-        above = (hi - med) * s / _Z10
+        level = self.panel_.x[origin]
+        raw, s = self._raw(origin, target_h)
+        med = raw[:, 1]
+        below = (med - np.minimum(raw[:, 0], med)) * s / _Z10
+        above = (np.maximum(raw[:, 2], med) - med) * s / _Z10
         inc = med[:, None] + np.where(_Z[None, :] < 0, below[:, None], above[:, None]) * _Z[None, :]
         point = np.clip(level + med, 0.0, 100.0)
         return point, np.clip(level[:, None] + inc, 0.0, 100.0)
@@ -338,18 +329,23 @@ class GlobalBoostedModel(FillModel):
         return self.forecast_at(origin, target_h)[0]
 
     def prob_reach(self, origin: np.ndarray, until_h: np.ndarray, threshold: np.ndarray, steps: int = 8) -> np.ndarray:
-        """Calibrated probability that each bin reaches ``threshold`` (%) between its origin and ``until_h``."""
+        """Calibrated probability that each bin reaches ``threshold`` (%) between its origin and ``until_h``.
+
+        The fill of a bin that is not emptied does not fall, so reaching the threshold by ``until_h`` is being at
+        it then: :func:`overflow_score` of the forecast at ``until_h``, through the logistic fitted out of fold.
+        """
         panel = self._check_fitted()
         origin = np.asarray(origin, dtype=np.int64)
         learned = self.learned_
         threshold = np.broadcast_to(np.asarray(threshold, dtype=np.float64), origin.shape)
-        if learned.classifier is None:
-            return np.full(origin.size, learned.base_rate)
         until = np.broadcast_to(np.asarray(until_h, dtype=np.float64), origin.shape)
+        if origin.size == 0:
+            return np.zeros(0)
         feats = pair_features(panel, self.state_, origin, until)
-        feats[:, _HEADROOM] = threshold - panel.x[origin]
-        p = apply_platt(learned.classifier.predict(feats), learned.platt)
-        return np.where(panel.x[origin] >= threshold - 0.5, 1.0, p)
+        level = panel.x[origin]
+        inputs = overflow_features(level, learned.median.predict(feats), feats, threshold)
+        p = predict_logistic(inputs, learned.overflow_weights)
+        return np.where(level >= threshold - 0.5, 1.0, p)
 
     def call_overflow(
         self, origin: np.ndarray, until_h: np.ndarray, threshold: np.ndarray, prob: np.ndarray
