@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from waste.backtest import BacktestConfig, BacktestResult, default_models, run_backtest
+from waste.forecasting.ensemble import with_average
 from waste.forecasting.next_collection import next_collection_models, run_next_collection_backtest
 from waste.forecasting.plots import plot_ratio_summary
 from waste.forecasting.report import all_ratios, markdown_table, write_results
@@ -87,7 +88,7 @@ def run_one(name: str, fmt: str, path: Path, ets: bool, city_bins: int, folds: i
             # AutoETS learns nothing across bins: its figures are the same either way, so it runs in sample only
             results.append(run_backtest(readings, bins, models=default_models(ets and k == 0), config=config))
         print(f"{name}, {results[-1].validation}: {time.perf_counter() - started:.1f} s")
-    oos, ins = results
+    oos, ins = (with_average(r) for r in results)  # the ensemble's rows, from its members' predictions
     for written in write_results(ins, RESULTS, name, out_of_sample=oos):
         print(f"  wrote {written.relative_to(ROOT)}")
     print(markdown_table(all_ratios(oos)))

@@ -239,7 +239,7 @@ class ModelTrainer:
         for i, factory in enumerate(self.factories):
             kept = self.trained.get((i, fold))
             if kept is not None and origin_h - kept[0] < getattr(kept[1], "retrain_every_h", 0.0):
-                fitted.append(kept[1].reuse(panel))
+                fitted.append(kept[1].reuse(panel, held_out))
                 continue
             model = factory().fit_without(panel, held_out)
             if getattr(model, "retrain_every_h", 0.0) > 0:

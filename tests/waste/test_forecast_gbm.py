@@ -181,3 +181,22 @@ def test_backtest_with_global_model_leave_bins_out() -> None:
     assert m[("GlobalGBM", 24.0)] < m[("LastValue", 24.0)]
     assert set(res.overflow["model"]) == {"FillRate", "GlobalGBM", "LastValue", "LinearCycle"}
     assert not res.overflow_cases.empty
+
+
+@needs_lightgbm
+def test_average_model_is_what_the_backtest_derives() -> None:
+    """The ensemble class forecasts the mean of its members; the backtest's derived rows are the same numbers."""
+    from waste.forecasting.ensemble import AverageModel, with_average
+    from waste.forecasting.gbm import GlobalBoostedModel
+
+    frame = sawtooth_bins(n_bins=5, days=24, seed=3)
+    cfg = BacktestConfig(eval_days=3, train_days=14, folds=2, example_bins=0)
+    res = with_average(run_backtest(frame, models=[FillRateModel, GlobalBoostedModel, AverageModel], config=cfg))
+    p = res.predictions.set_index(["model", "bin_id", "origin_ts", "ts", "horizon_h"]).sort_index()
+    # the class (alias "Ensemble") was scored too, then the derived rows were added under the same name
+    ours = p.loc["Ensemble"]
+    assert len(ours) == 2 * len(p.loc["FillRate"])
+    first = ours[~ours.index.duplicated(keep="first")]
+    second = ours[ours.index.duplicated(keep="first")]
+    np.testing.assert_allclose(first["point"].to_numpy(), second.loc[first.index, "point"].to_numpy(), atol=1e-9)
+    np.testing.assert_allclose(first["hi80"].to_numpy(), second.loc[first.index, "hi80"].to_numpy(), atol=1e-9)

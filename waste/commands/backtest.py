@@ -54,8 +54,12 @@ def backtest(
     (--format edinburgh) is scored on the fill reached by the next collection instead.
     """
     from waste.backtest import BacktestConfig, default_models, run_backtest
+    from waste.forecasting.gbm import lightgbm_available
     from waste.forecasting.next_collection import next_collection_models, run_next_collection_backtest
     from waste.forecasting.report import all_ratios, markdown_table, write_results
+
+    if lightgbm_available():
+        from waste.forecasting.ensemble import with_average
 
     if (city is None) == (data_path is None):
         raise click.UsageError("give exactly one of --city NAME or --data FILE")
@@ -84,6 +88,8 @@ def backtest(
             config = BacktestConfig(eval_days=eval_days, group_columns=groups, folds=k)
             models = default_models(not no_ets)
             results.append(run_backtest(source.readings, bins, models=models, config=config, progress=progress))
+    if lightgbm_available():
+        results = [with_average(r) for r in results]  # the ensemble's rows, from its members' predictions
     ratio_tables = [all_ratios(r) for r in results]
     for result, ratio in zip(results, ratio_tables, strict=True):
         out.print(f"[bold]{name}, {result.validation}[/]: fill error by model and horizon")

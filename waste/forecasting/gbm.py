@@ -274,8 +274,12 @@ class GlobalBoostedModel(FillModel):
         self.state_: ReadingState = reading_state(panel)
         return self
 
-    def reuse(self, panel: Panel) -> GlobalBoostedModel:
-        """A copy that forecasts ``panel`` with this model's trained boosters (between retrainings)."""
+    def reuse(self, panel: Panel, held_out: np.ndarray | None = None) -> GlobalBoostedModel:
+        """A copy that forecasts ``panel`` with this model's trained boosters (between retrainings).
+
+        ``held_out`` is accepted for the backtest's leave-bins-out runs: the boosters were trained without those
+        bins already, and nothing else is learned here.
+        """
         other = copy.copy(self)
         return other.attach(panel)
 
