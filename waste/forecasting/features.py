@@ -66,10 +66,21 @@ CATEGORICAL = (FEATURE_NAMES.index("group"),)
 
 @dataclass(frozen=True, slots=True)
 class ReadingState:
-    """Per reading of a panel: what the features read at an origin there (all arrays of the panel's length)."""
+    """What the features read at some origins (reading indices ``origins``, sorted; arrays aligned with them)."""
 
+    origins: np.ndarray
     level_mean3: np.ndarray
     rises: np.ndarray  # (n, LAGS): level now minus the level k readings back in the cycle (NaN before its start)
+
+    def rows(self, origin: np.ndarray) -> np.ndarray:
+        """Positions of reading indices ``origin`` in :attr:`origins` (each must be there)."""
+        pos = np.searchsorted(self.origins, origin)
+        pos = np.minimum(pos, max(self.origins.size - 1, 0))
+        if origin.size and (self.origins.size == 0 or (self.origins[pos] != origin).any()):
+            msg = "features asked at an origin whose state was not computed"
+            raise ValueError(msg)
+        return pos
+
     since_last_h: np.ndarray
     cycle_age_h: np.ndarray
     line_slope: np.ndarray
@@ -79,75 +90,109 @@ class ReadingState:
     full_share: np.ndarray  # share of the bin's readings so far at its threshold
 
 
-def _cycle_starts(panel: Panel) -> np.ndarray:
-    """Index of the first reading of each reading's fill cycle."""
+def _cycle_start_of(panel: Panel, origins: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Index of the first reading of each origin's fill cycle: a bisection within the bin's readings before it.
+
+    A bin's cycle numbers never fall, so the readings of the origin's cycle are the last ones up to it.
+    """
+    a, b = lo.copy(), origins.copy()
+    cyc = panel.cycle[origins]
+    while True:
+        active = a < b
+        if not active.any():
+            return a
+        mid = (a + b) // 2
+        below = active & (panel.cycle[mid] < cyc)
+        a = np.where(below, mid + 1, a)
+        b = np.where(active & ~below, mid, b)
+
+
+def _segment_sums(values: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Sums of ``values[a_i:b_i]`` (b_i > a_i) for any, even overlapping, ranges: ``add.reduceat`` on pairs."""
+    if a.size == 0:
+        return np.zeros(0)
+    return np.add.reduceat(np.r_[values, 0], np.column_stack([a, b]).ravel())[::2]
+
+
+def _ranges(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every index of the ranges ``a_i:b_i`` concatenated, and the range each belongs to."""
+    length = b - a
+    owner = np.repeat(np.arange(a.size), length)
+    idx = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length) + np.repeat(a, length)
+    return idx, owner
+
+
+def reading_state(panel: Panel, origins: np.ndarray | None = None) -> ReadingState:
+    """The :class:`ReadingState` of ``origins`` (sorted reading indices; default every reading), vectorised.
+
+    Only what the origins need is computed: with one origin per bin (a forecast from each bin's last reading)
+    the cost is a few passes over the panel and the memory a few of its columns, whatever its size.
+    """
     n = panel.t.size
-    new = np.ones(n, dtype=bool)
-    new[1:] = (panel.code[1:] != panel.code[:-1]) | (panel.cycle[1:] != panel.cycle[:-1])
-    return np.maximum.accumulate(np.where(new, np.arange(n), 0)), new
-
-
-def _per_bin_cumsum(v: np.ndarray, first: np.ndarray) -> np.ndarray:
-    """Running sum of ``v`` restarting at each bin's first reading (``first``: its index per reading)."""
-    c = np.cumsum(v)
-    return c - (c[first] - v[first])
-
-
-def reading_state(panel: Panel) -> ReadingState:
-    """Every reading's :class:`ReadingState`, vectorised over the whole panel (a few passes, no loop over bins)."""
-    from waste.forecasting.baselines import LinearCycle  # the straight line of the baseline, same numbers
-
-    n = panel.t.size
+    o = np.arange(n, dtype=np.int64) if origins is None else np.asarray(origins, dtype=np.int64)
     t, x = panel.t, panel.x
-    start, new_cycle = _cycle_starts(panel)
-    first = panel.indptr[:-1][panel.code] if n else np.zeros(0, dtype=np.int64)
-    idx = np.arange(n)
-    rises = np.full((n, LAGS), np.nan)
+    code = panel.code[o]
+    lo = panel.indptr[code]
+    start = _cycle_start_of(panel, o, lo)
+    rises = np.full((o.size, LAGS), np.nan)
     for k in range(1, LAGS + 1):
-        back = idx - k
-        ok = back >= start
-        rises[ok, k - 1] = x[ok] - x[back[ok]]
+        ok = o - k >= start
+        rises[ok, k - 1] = x[o[ok]] - x[o[ok] - k]
     # mean of the cycle's last three readings
-    cx = _per_bin_cumsum(x, first)
-    back3 = np.maximum(idx - 3, start - 1)
-    take = idx - back3
-    prev = np.where(back3 >= first, cx[np.maximum(back3, 0)], 0.0)
-    level_mean3 = (cx - prev) / np.maximum(take, 1)
-    since_last = np.where(idx > first, t - t[np.maximum(idx - 1, 0)], np.nan)
-    # the bin's mean rate up to each reading: rises over hours of steps within a cycle and not across a gap
-    dx = np.zeros(n)
+    first3 = np.maximum(o - 2, start)
+    level_mean3 = _segment_sums(x, first3, o + 1) / (o + 1 - first3)
+    since_last = np.where(o > lo, t[o] - t[np.maximum(o - 1, 0)], np.nan)
+    # the straight line through the cycle so far (the LinearCycle baseline's slope, not below zero)
+    idx, owner = _ranges(start, o + 1)
+    u = t[idx] - t[start][owner]
+    xi = x[idx]
+    cnt = np.bincount(owner, minlength=o.size).astype(float)
+    su = np.bincount(owner, weights=u, minlength=o.size)
+    sx = np.bincount(owner, weights=xi, minlength=o.size)
+    suu = np.bincount(owner, weights=u * u, minlength=o.size)
+    sux = np.bincount(owner, weights=u * xi, minlength=o.size)
+    del idx, owner, u, xi
+    with np.errstate(divide="ignore", invalid="ignore"):
+        var = suu - su * su / cnt
+        slope = (sux - su * sx / cnt) / var
+    line_slope = np.where((cnt >= 2) & (var > 1e-9), np.maximum(np.nan_to_num(slope), 0.0), 0.0)
+    # per reading: is it the first of a fill cycle, and the step that reaches it (rise, hours) when it counts
+    new_cycle = np.ones(n, dtype=bool)
+    if n > 1:
+        new_cycle[1:] = (panel.code[1:] != panel.code[:-1]) | (panel.cycle[1:] != panel.cycle[:-1])
     dt = np.zeros(n)
-    step = (idx > first) & ~new_cycle
-    if n:
-        dt_all = t - t[np.maximum(idx - 1, 0)]
-        step &= dt_all <= MAX_RATE_STEP_H
-        dx[step] = x[step] - x[idx[step] - 1]
-        dt[step] = dt_all[step]
-    sdx, sdt = _per_bin_cumsum(dx, first), _per_bin_cumsum(dt, first)
+    dx = np.zeros(n)
+    if n > 1:
+        np.subtract(t[1:], t[:-1], out=dt[1:])
+        np.subtract(x[1:], x[:-1], out=dx[1:])
+        bad = new_cycle | (dt > MAX_RATE_STEP_H)
+        dt[bad] = 0.0
+        dx[bad] = 0.0
+        del bad
+    # the bin's mean rate up to the origin: rises over hours of steps within a cycle and not across a gap
+    sdx, sdt = _segment_sums(dx, lo, o + 1), _segment_sums(dt, lo, o + 1)
+    del dx, dt
     bin_rate = np.where(sdt > 0, sdx / np.where(sdt > 0, sdt, 1.0), np.nan)
     # completed cycles: from the start of the bin's second cycle (the first is cut by the window) to this one's
-    cyc_no = _per_bin_cumsum(new_cycle.astype(float), first) - 1.0  # 0 for the first cycle in the window
     starts_idx = np.flatnonzero(new_cycle)
-    second = np.full(panel.n_bins, -1, dtype=np.int64)
-    if starts_idx.size:
-        bin_of_start = panel.code[starts_idx]
-        rank = np.arange(starts_idx.size) - np.searchsorted(bin_of_start, bin_of_start, side="left")
-        second[bin_of_start[rank == 1]] = starts_idx[rank == 1]
-    sec = second[panel.code] if n else np.zeros(0, dtype=np.int64)
+    del new_cycle
+    cyc_no = np.searchsorted(starts_idx, start) - np.searchsorted(starts_idx, lo)
+    sec_pos = np.minimum(np.searchsorted(starts_idx, lo) + 1, max(starts_idx.size - 1, 0))
+    sec = starts_idx[sec_pos] if starts_idx.size else np.zeros(o.size, dtype=np.int64)
     done = cyc_no - 1.0
-    mean_cycle = np.where((sec >= 0) & (done >= 1), (t[start] - t[np.maximum(sec, 0)]) / np.maximum(done, 1.0), np.nan)
-    at_thr = (x >= panel.threshold_pct[panel.code] - 0.5).astype(float) if n else np.zeros(0)
-    full_share = _per_bin_cumsum(at_thr, first) / (idx - first + 1.0) if n else np.zeros(0)
-    line = LinearCycle()
-    line._fit(panel)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean_cycle = np.where(done >= 1, (t[start] - t[sec]) / np.maximum(done, 1.0), np.nan)
+    thr = panel.threshold_pct[panel.code] - 0.5 if n else np.zeros(0)
+    full_share = _segment_sums((x >= thr).astype(np.float32), lo, o + 1) / (o - lo + 1.0)
     return ReadingState(
+        origins=o,
         level_mean3=level_mean3,
         rises=rises,
         since_last_h=since_last,
-        cycle_age_h=t - t[start] if n else np.zeros(0),
-        line_slope=line.slope_,
+        cycle_age_h=t[o] - t[start],
+        line_slope=line_slope,
         bin_rate=bin_rate,
-        history_h=t - t[first] if n else np.zeros(0),
+        history_h=t[o] - t[lo],
         mean_cycle_h=mean_cycle,
         full_share=full_share,
     )
@@ -159,20 +204,21 @@ def pair_features(panel: Panel, state: ReadingState, origin: np.ndarray, target_
     target_h = np.broadcast_to(np.asarray(target_h, dtype=np.float64), origin.shape)
     t0 = panel.t[origin]
     h = np.maximum(target_h - t0, 0.0)
-    rate = state.bin_rate[origin]
+    r = state.rows(origin)
+    rate = state.bin_rate[r]
     cols = [
         panel.x[origin],
-        state.level_mean3[origin],
-        *(state.rises[origin, k] for k in range(LAGS)),
-        state.since_last_h[origin],
-        state.cycle_age_h[origin],
-        state.line_slope[origin] * h,
-        state.line_slope[origin],
+        state.level_mean3[r],
+        *(state.rises[r, k] for k in range(LAGS)),
+        state.since_last_h[r],
+        state.cycle_age_h[r],
+        state.line_slope[r] * h,
+        state.line_slope[r],
         rate,
         rate * h,
-        state.history_h[origin],
-        state.mean_cycle_h[origin],
-        state.full_share[origin],
+        state.history_h[r],
+        state.mean_cycle_h[r],
+        state.full_share[r],
         h,
         np.mod(t0, 24.0),
         np.mod(target_h, 24.0),

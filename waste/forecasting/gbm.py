@@ -170,8 +170,8 @@ def overflow_features(
 
 def learn(train: Panel, cfg: BoostingConfig) -> Learned:
     """Train every part of the model on the bins of ``train`` (see the module docstring)."""
-    state = reading_state(train)
     origins = training_origins(train)
+    state = reading_state(train, origins)
     grid = np.asarray(cfg.horizons_h)
     x, y, _, code = regression_samples(train, state, origins, grid)
     if y.size < 50:
@@ -271,7 +271,7 @@ class GlobalBoostedModel(FillModel):
     def attach(self, panel: Panel) -> GlobalBoostedModel:
         """Forecast the bins of ``panel`` with what was learned (no training); returns the model."""
         self.panel_ = panel
-        self.state_: ReadingState = reading_state(panel)
+        self._state: ReadingState | None = None
         return self
 
     def reuse(self, panel: Panel, held_out: np.ndarray | None = None) -> GlobalBoostedModel:
@@ -293,10 +293,19 @@ class GlobalBoostedModel(FillModel):
         return self
 
     # -- forecasting --------------------------------------------------------------------------------------
+    def state_at(self, origin: np.ndarray) -> ReadingState:
+        """Feature state at the origins asked (kept while later calls ask at the same or fewer origins)."""
+        state = self._state
+        wanted = np.unique(origin)
+        if state is not None and np.isin(wanted, state.origins, assume_unique=True).all():
+            return state
+        self._state = reading_state(self.panel_, wanted)
+        return self._state
+
     def _raw(self, origin: np.ndarray, target_h: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Raw 10/50/90 % increments ``(n, 3)`` and each pair's interval widening factor."""
         learned = self.learned_
-        feats = pair_features(self.panel_, self.state_, origin, target_h)
+        feats = pair_features(self.panel_, self.state_at(origin), origin, target_h)
         raw = np.column_stack(
             [learned.lower.predict(feats), learned.median.predict(feats), learned.upper.predict(feats)]
         )
@@ -345,7 +354,7 @@ class GlobalBoostedModel(FillModel):
         until = np.broadcast_to(np.asarray(until_h, dtype=np.float64), origin.shape)
         if origin.size == 0:
             return np.zeros(0)
-        feats = pair_features(panel, self.state_, origin, until)
+        feats = pair_features(panel, self.state_at(origin), origin, until)
         level = panel.x[origin]
         inputs = overflow_features(level, learned.median.predict(feats), feats, threshold)
         p = predict_logistic(inputs, learned.overflow_weights)
@@ -385,5 +394,6 @@ class GlobalBoostedModel(FillModel):
         panel = self.panel_
         has = panel.indptr[1:] > panel.indptr[:-1]
         out = np.full(panel.n_bins, np.nan)
-        out[has] = self.state_.bin_rate[panel.indptr[1:][has] - 1]
+        last = panel.indptr[1:][has] - 1
+        out[has] = self.state_at(last).bin_rate[self.state_at(last).rows(last)]
         return out
