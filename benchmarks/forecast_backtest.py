@@ -13,7 +13,8 @@ them all).
 
 Usage::
 
-    python benchmarks/forecast_backtest.py [--no-ets] [--only prague,wyndham,...] [--city-bins 50]
+    python benchmarks/forecast_backtest.py [--no-ets] [--only prague,wyndham,...] [--city-bins 50] [--folds 5]
+        [--summary-only]
 """
 
 from __future__ import annotations
@@ -101,10 +102,11 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated data set names")
     parser.add_argument("--city-bins", type=int, default=50, help="bins scored per sample city (0: all)")
     parser.add_argument("--folds", type=int, default=5, help="groups of bins for leave-bins-out validation")
+    parser.add_argument("--summary-only", action="store_true", help="rewrite the summary from the results on disk")
     args = parser.parse_args()
     only = {s for s in args.only.split(",") if s}
     for name, fmt, path in data_sets():
-        if only and name not in only:
+        if args.summary_only or (only and name not in only):
             continue
         run_one(name, fmt, path, not args.no_ets, args.city_bins, args.folds)  # its ratios feed the summary
 

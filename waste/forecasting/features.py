@@ -289,16 +289,23 @@ def overflow_window(panel: Panel, origin: np.ndarray, visit_h: float) -> tuple[n
 
 
 def overflow_samples(
-    panel: Panel, state: ReadingState, origins: np.ndarray, visit_h: float
+    panel: Panel, state: ReadingState, origins: np.ndarray, visit_h: float | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Training cases of "a reading up to the next visit reaches the threshold": ``(features, event, bin index)``.
 
-    Origins already at the threshold are left out (nothing to predict). The features are those of the pair
-    (origin, end of the window), so the horizon feature is the time to the visit.
+    ``visit_h`` hours after the origin, or with None at the next reading of the cycle (a collection log, where
+    the next reading is the next collection). Origins already at the threshold are left out (nothing to
+    predict). The features are those of the pair (origin, end of the window): the horizon is the time to the visit.
     """
     thr = panel.threshold_pct[panel.code[origins]]
     origins = origins[panel.x[origins] < thr - 0.5]
-    last, until, valid = overflow_window(panel, origins, visit_h)
+    if visit_h is None:
+        last = np.minimum(origins + 1, max(panel.t.size - 1, 0))
+        valid = (last > origins) & (panel.code[last] == panel.code[origins])
+        valid &= (panel.cycle[last] == panel.cycle[origins]) & (panel.t[last] - panel.t[origins] <= MAX_NEXT_READING_H)
+        until = panel.t[last]
+    else:
+        last, until, valid = overflow_window(panel, origins, visit_h)
     o, last, until = origins[valid], last[valid], until[valid]
     xs = np.r_[panel.x, -np.inf]
     peak = np.maximum.reduceat(xs, np.column_stack([o + 1, last + 1]).ravel())[::2] if o.size else np.zeros(0)

@@ -55,7 +55,11 @@ _RATE_INC = FEATURE_NAMES.index("rate_increment")
 _LINE_INC = FEATURE_NAMES.index("line_increment")
 _FULL_SHARE = FEATURE_NAMES.index("full_share")
 _HORIZON = FEATURE_NAMES.index("horizon_h")
-#: Windows (hours to the next visit) the overflow classifier is trained on; others are read between them.
+#: Hours after the start at which :meth:`GlobalBoostedModel.hours_to_reach` reads the median (two weeks at most).
+REACH_GRID_H = np.array([0.0, 3.0, 6.0, 12.0, 18.0, 24.0, 36.0, 48.0, 72.0, 96.0, 144.0, 216.0, 336.0])
+#: Fewest out-of-fold overflows a set of cases needs for the decision threshold to be chosen on it.
+MIN_DECISION_EVENTS = 20
+#: Windows (hours to the next visit) the overflow probability is calibrated on, and the next reading.
 OVERFLOW_WINDOWS_H = (12.0, 24.0, 48.0, 72.0)
 
 
@@ -177,11 +181,12 @@ def learn(train: Panel, cfg: BoostingConfig) -> Learned:
     if y.size < 50:
         msg = f"too little history to train the global model ({y.size} training pairs; at least 50 needed)"
         raise ValueError(msg)
-    cases = [overflow_samples(train, state, origins, w) for w in OVERFLOW_WINDOWS_H]
+    windows = (*OVERFLOW_WINDOWS_H, None)  # None: the visit is the next reading (a collection log's next emptying)
+    cases = [overflow_samples(train, state, origins, w) for w in windows]
     xo = np.concatenate([c[0] for c in cases])
     eo = np.concatenate([c[1] for c in cases])
     co = np.concatenate([c[2] for c in cases])
-    wo = np.concatenate([np.full(c[1].size, w) for c, w in zip(cases, OVERFLOW_WINDOWS_H, strict=True)])
+    wo = np.concatenate([np.full(c[1].size, np.nan if w is None else w) for c, w in zip(cases, windows, strict=True)])
     folds = min(cfg.inner_folds, train.n_bins)
     fold = _inner_split(train.n_bins, folds, cfg.seed) if folds >= 2 else np.zeros(train.n_bins, dtype=np.int64)
     oof = np.full((y.size, 3), np.nan)
@@ -216,8 +221,11 @@ def learn(train: Panel, cfg: BoostingConfig) -> Learned:
         level = xo[:, _LEVEL].astype(float)
         inputs = overflow_features(level, oof_o, xo, level + xo[:, _HEADROOM].astype(float))
         weights = fit_logistic(inputs[got], eo[got])
+        # the threshold is chosen where the visit is as in service: the window nearest visit_h, or, where those
+        # hold few overflows (a collection log has no reading a day later), the next reading
         near = got & (wo == min(OVERFLOW_WINDOWS_H, key=lambda w: abs(w - cfg.visit_h)))
-        sel = near if eo[near].any() else got
+        nxt = got & np.isnan(wo)
+        sel = near if eo[near].sum() >= MIN_DECISION_EVENTS else (nxt if eo[nxt].sum() >= MIN_DECISION_EVENTS else got)
         decision = recall_threshold(predict_logistic(inputs[sel], weights), eo[sel], cfg.target_recall)
     return Learned(
         median=_train(cfg, x, y, "l1"),
@@ -369,13 +377,15 @@ class GlobalBoostedModel(FillModel):
     def hours_to_reach(self, origin: np.ndarray, start_h: np.ndarray, level_pct: np.ndarray) -> np.ndarray:
         """Hours after ``start_h`` until the median forecast reaches ``level_pct`` (inf within two weeks: never).
 
-        Read off the median on a grid of horizons (every 2 h to three days, then every 6 h), linear between.
+        Read off the median (the median booster alone) at :data:`REACH_GRID_H`, linear between.
         """
         origin = np.asarray(origin, dtype=np.int64)
         start = np.broadcast_to(np.asarray(start_h, dtype=np.float64), origin.shape)
         level = np.broadcast_to(np.asarray(level_pct, dtype=np.float64), origin.shape)
-        grid = np.r_[0.0, np.arange(2.0, 72.0, 2.0), np.arange(72.0, 337.0, 6.0)]
-        point, _ = self.forecast_at(np.repeat(origin, grid.size), (start[:, None] + grid[None, :]).ravel())
+        grid = REACH_GRID_H
+        o = np.repeat(origin, grid.size)
+        feats = pair_features(self.panel_, self.state_at(origin), o, (start[:, None] + grid[None, :]).ravel())
+        point = np.clip(self.panel_.x[o] + self.learned_.median.predict(feats), 0.0, 100.0)
         path = np.maximum.accumulate(point.reshape(origin.size, grid.size), axis=1)
         above = path >= level[:, None]
         first = np.argmax(above, axis=1)
