@@ -200,3 +200,19 @@ def test_average_model_is_what_the_backtest_derives() -> None:
     second = ours[ours.index.duplicated(keep="first")]
     np.testing.assert_allclose(first["point"].to_numpy(), second.loc[first.index, "point"].to_numpy(), atol=1e-9)
     np.testing.assert_allclose(first["hi80"].to_numpy(), second.loc[first.index, "hi80"].to_numpy(), atol=1e-9)
+
+
+def test_model_factory_falls_back_without_lightgbm(monkeypatch) -> None:
+    """Without LightGBM the global model and the ensemble give way to the fill-rate model, with a note saying so."""
+    from waste.errors import InputError
+    from waste.forecast import model_factory
+    from waste.forecasting import gbm
+
+    monkeypatch.setattr(gbm, "lightgbm_available", lambda: False)
+    for name in ("global", "ensemble", None):
+        factory, note = model_factory(name)
+        assert factory is FillRateModel
+        assert "pip install 'waste-optimiser[forecast]'" in note
+    assert model_factory("fillrate") == (FillRateModel, None)
+    with pytest.raises(InputError, match="unknown model"):
+        model_factory("arima")

@@ -33,6 +33,8 @@ from waste.forecasting.timebase import week_position
 TRAIN_HORIZONS_H = np.array([1.0, 3.0, 6.0, 12.0, 24.0, 36.0, 48.0, 72.0, 96.0, 120.0, 168.0])
 #: Most training origins per bin (evenly spread over its readings): bounds the cost on long, dense histories.
 MAX_ORIGINS_PER_BIN = 120
+#: Most training origins over all bins (a city of thousands of bins gets fewer per bin).
+MAX_TRAINING_ORIGINS = 20_000
 #: Steps longer than this (hours) are gaps, left out of a bin's mean fill rate.
 MAX_RATE_STEP_H = 72.0
 #: Longest horizon (hours) of a training pair.
@@ -229,8 +231,15 @@ def pair_features(panel: Panel, state: ReadingState, origin: np.ndarray, target_
     return np.column_stack(cols).astype(np.float32) if origin.size else np.zeros((0, len(cols)), np.float32)
 
 
-def training_origins(panel: Panel, max_per_bin: int = MAX_ORIGINS_PER_BIN) -> np.ndarray:
-    """Reading indices used as training origins: every reading, thinned evenly to ``max_per_bin`` per bin."""
+def training_origins(
+    panel: Panel, max_per_bin: int = MAX_ORIGINS_PER_BIN, max_total: int = MAX_TRAINING_ORIGINS
+) -> np.ndarray:
+    """Reading indices used as training origins: every reading, thinned evenly to ``max_per_bin`` per bin.
+
+    A city of many bins gets fewer per bin (``max_total`` over all, at least 4 per bin): the training cost stays
+    bounded while every bin still counts.
+    """
+    max_per_bin = max(4, min(max_per_bin, max_total // max(panel.n_bins, 1)))
     counts = np.diff(panel.indptr)
     stride = np.maximum(1, np.ceil(counts / max_per_bin)).astype(np.int64)
     if panel.t.size == 0:

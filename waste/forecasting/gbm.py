@@ -63,6 +63,10 @@ MIN_DECISION_EVENTS = 20
 OVERFLOW_WINDOWS_H = (12.0, 24.0, 48.0, 72.0)
 
 
+class TooLittleHistoryError(ValueError):
+    """The readings hold too few (origin, target) pairs to train the global model."""
+
+
 def lightgbm_available() -> bool:
     """True when LightGBM (the ``forecast`` extra) is installed."""
     return importlib.util.find_spec("lightgbm") is not None
@@ -180,7 +184,7 @@ def learn(train: Panel, cfg: BoostingConfig) -> Learned:
     x, y, _, code = regression_samples(train, state, origins, grid)
     if y.size < 50:
         msg = f"too little history to train the global model ({y.size} training pairs; at least 50 needed)"
-        raise ValueError(msg)
+        raise TooLittleHistoryError(msg)
     windows = (*OVERFLOW_WINDOWS_H, None)  # None: the visit is the next reading (a collection log's next emptying)
     cases = [overflow_samples(train, state, origins, w) for w in windows]
     xo = np.concatenate([c[0] for c in cases])
