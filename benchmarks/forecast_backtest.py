@@ -38,7 +38,7 @@ from waste.sources import load_source, read_readings
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 #: The model whose out-of-sample ratios the summary plot shows (the default forecaster).
-HEADLINE_MODEL = "GlobalGBM"
+HEADLINE_MODEL = "Ensemble"
 
 
 def shared_root() -> Path:
