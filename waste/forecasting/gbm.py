@@ -14,10 +14,12 @@ What is learned, all on the training bins only (so that leave-bins-out validatio
   widened by the factor that gives 80 % coverage on errors *out of fold*: the training bins are split in two, and
   each half is forecast by boosters trained on the other. Other levels of the distribution follow a normal shape
   scaled separately below and above the median;
-* the **probability of overflow** before the next visit (binary objective on "a reading up to the visit reaches the
-  threshold", with the window length as the horizon feature), calibrated by a logistic (Platt) fit on the
-  out-of-fold probabilities, and the **decision threshold**: the highest probability at which the out-of-fold calls
-  still catch :attr:`BoostingConfig.target_recall` of the overflows (a missed overflow costs more than a visit).
+* the **probability of overflow** before the next visit ("a reading up to the visit reaches the threshold"): a
+  small logistic (:mod:`waste.forecasting.logistic`) on scores that mean the same on any bin (the distance of the
+  out-of-fold median, the bin's rate and the straight line to the threshold, the bin's past share of full
+  readings, the hours to the visit), and the **decision threshold**: the highest probability at which the
+  out-of-fold calls still catch :attr:`BoostingConfig.target_recall` of the overflows (a missed overflow costs
+  more than a visit). A boosted classifier was tried and ranked other bins' overflows no better than chance.
 
 Training is once per city or log (:attr:`BoostingConfig.retrain_every_h`: a week by default); forecasting is a
 vectorised feature build and one pass of each booster over all pairs.
@@ -357,7 +359,7 @@ class GlobalBoostedModel(FillModel):
         """Calibrated probability that each bin reaches ``threshold`` (%) between its origin and ``until_h``.
 
         The fill of a bin that is not emptied does not fall, so reaching the threshold by ``until_h`` is being at
-        it then: :func:`overflow_score` of the forecast at ``until_h``, through the logistic fitted out of fold.
+        it then: :func:`overflow_features` of the forecast at ``until_h``, through the logistic fitted out of fold.
         """
         panel = self._check_fitted()
         origin = np.asarray(origin, dtype=np.int64)
