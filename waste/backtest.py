@@ -18,7 +18,16 @@ Protocol (the same for every model):
   emptying if that comes sooner (the bin was visited then). The event is "a reading up to the visit reaches the
   threshold" (100 % by default); a model predicts it when its point forecast reaches the threshold at any of six
   times up to the visit. Origins already at the threshold are left out (nothing to predict). Precision, recall and
-  the Brier score of each model's probability are reported.
+  the Brier score of each model's probability are reported, with a reliability table.
+* **Leave-bins-out** (``folds >= 2``): the bins are dealt into ``folds`` groups; at each origin and for each group,
+  every model learns what it shares across bins (the global model's boosters, its interval calibration, its
+  overflow probability and decision threshold; the fill-rate model's pooled group rates) on the *other* bins'
+  training window only, and forecasts the group's bins from their own past readings. Those bins' figures are
+  then out of sample: nothing learned from them shaped their forecast. With ``folds=0`` every model is fitted on
+  every bin (in sample).
+* Models that say how long a training stays in use (``retrain_every_h``, the global model: a week) are trained at
+  the first origin and again once that time has passed, on the window before that origin; in between they forecast
+  each origin's panel with the boosters they have, as they would in service.
 """
 
 from __future__ import annotations
@@ -34,7 +43,8 @@ from waste.forecasting.base import LEVELS, FillModel
 from waste.forecasting.baselines import LastValue, LinearCycle, SeasonalNaive
 from waste.forecasting.ets import AutoETSBaseline, statsforecast_available
 from waste.forecasting.fillrate import FillRateModel
-from waste.forecasting.panel import DEFAULT_GROUP_COLUMNS, Panel, build_panel
+from waste.forecasting.gbm import GlobalBoostedModel, lightgbm_available
+from waste.forecasting.panel import DEFAULT_GROUP_COLUMNS, Panel, bin_groups, build_panel
 from waste.forecasting.timebase import from_hours, to_hours
 
 _LO, _HI = int(np.flatnonzero(LEVELS == 0.1)[0]), int(np.flatnonzero(LEVELS == 0.9)[0])
@@ -55,6 +65,9 @@ class BacktestConfig:
     example_bins: int = 3
     group_columns: tuple[str, ...] = DEFAULT_GROUP_COLUMNS
     cleaning: CleaningConfig = field(default_factory=CleaningConfig)
+    #: 0: every model fitted on every bin (in sample); k >= 2: leave-bins-out over k groups of bins.
+    folds: int = 0
+    fold_seed: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +80,8 @@ class BacktestResult:
         One row per model and horizon: ``model, horizon_h, n, mae, rmse, coverage80, width80``.
     overflow
         One row per model: ``model, n, events, predicted, precision, recall, brier``.
+    overflow_cases
+        Every overflow case: ``model, bin_id, origin_ts, event, said, prob``.
     predictions
         Every scored target: ``model, bin_id, origin_ts, ts, horizon_h, observed, point, lo80, hi80``.
     examples
@@ -79,11 +94,21 @@ class BacktestResult:
     predictions: pd.DataFrame
     examples: pd.DataFrame
     observed: pd.DataFrame
+    overflow_cases: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: "in sample" or "leave-bins-out (k folds)".
+    validation: str = "in sample"
 
 
-def default_models(include_ets: bool = True) -> list[Callable[[], FillModel]]:
-    """Factories of the models compared: ours, the naive baselines, and AutoETS when statsforecast is installed."""
-    models: list[Callable[[], FillModel]] = [FillRateModel, LastValue, LinearCycle, SeasonalNaive]
+def default_models(include_ets: bool = True, include_global: bool = True) -> list[Callable[[], FillModel]]:
+    """Factories of the models compared: ours, the naive baselines, and AutoETS when statsforecast is installed.
+
+    Ours are the fill-rate model and, when LightGBM is installed (the ``forecast`` extra) and ``include_global``,
+    the global gradient-boosted model.
+    """
+    models: list[Callable[[], FillModel]] = [FillRateModel]
+    if include_global and lightgbm_available():
+        models.append(GlobalBoostedModel)
+    models += [LastValue, LinearCycle, SeasonalNaive]
     if include_ets and statsforecast_available():
         models.append(AutoETSBaseline)
     return models
@@ -121,12 +146,19 @@ def _window_max(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _score_origin(
-    models: Sequence[FillModel], panel: Panel, full: Panel, origin_h: float, cfg: BacktestConfig
+    models: Sequence[FillModel],
+    panel: Panel,
+    full: Panel,
+    origin_h: float,
+    cfg: BacktestConfig,
+    only: np.ndarray | None = None,
 ) -> tuple[list[dict], list[dict]]:
-    """Targets and overflow cases of one origin, for every fitted model."""
+    """Targets and overflow cases of one origin, for every fitted model (bins where ``only`` is true, or all)."""
     step = np.nan_to_num(panel.median_step_h(), nan=24.0)
     o = panel.last_at(origin_h)
     ok = o >= 0
+    if only is not None:
+        ok &= only
     ok[ok] &= origin_h - panel.t[o[ok]] <= np.maximum(12.0, 3.0 * step[ok])
     codes = np.flatnonzero(ok)
     o = o[ok]
@@ -174,14 +206,19 @@ def _score_origin(
     if valid.any():
         event = _window_max(full.x, a[valid], b[valid]) >= thr[valid] - 0.5
         until = np.minimum(visit[valid], full.t[b[valid] - 1])
-        frac = np.arange(1, 7) / 6.0
-        t0 = panel.t[o[valid]]
-        times = (t0[:, None] + (until - t0)[:, None] * frac).ravel()
         for m in models:
-            point, _ = m.forecast_at(np.repeat(o[valid], frac.size), times)
-            said = point.reshape(-1, frac.size).max(axis=1) >= thr[valid] - 0.5
             prob = m.prob_reach(o[valid], until, thr[valid])
-            over.append({"model": m.alias, "event": event, "said": said, "prob": prob})
+            said = m.call_overflow(o[valid], until, thr[valid], prob)
+            over.append(
+                {
+                    "model": m.alias,
+                    "code": full_code[valid],
+                    "origin_h": origin_h,
+                    "event": event,
+                    "said": said,
+                    "prob": prob,
+                }
+            )
     return rows, over
 
 
@@ -189,8 +226,44 @@ def _fit_all(factories: Sequence[Callable[[], FillModel]], panel: Panel) -> list
     return [f().fit(panel) for f in factories]
 
 
+@dataclass(slots=True)
+class ModelTrainer:
+    """Fits the models at each origin, keeping a trained model while its ``retrain_every_h`` has not passed."""
+
+    factories: Sequence[Callable[[], FillModel]]
+    trained: dict[tuple[int, int], tuple[float, FillModel]] = field(default_factory=dict)
+
+    def fit(self, panel: Panel, origin_h: float, fold: int, held_out: np.ndarray | None) -> list[FillModel]:
+        """Every model fitted for ``panel`` at ``origin_h``, learning nothing shared from ``held_out`` bins."""
+        fitted = []
+        for i, factory in enumerate(self.factories):
+            kept = self.trained.get((i, fold))
+            if kept is not None and origin_h - kept[0] < getattr(kept[1], "retrain_every_h", 0.0):
+                fitted.append(kept[1].reuse(panel, held_out))
+                continue
+            model = factory().fit_without(panel, held_out)
+            if getattr(model, "retrain_every_h", 0.0) > 0:
+                self.trained[(i, fold)] = (origin_h, model)
+            fitted.append(model)
+        return fitted
+
+
+def fold_of_bins(bin_ids: np.ndarray, folds: int, seed: int = 0) -> np.ndarray:
+    """Leave-bins-out group (0..folds-1) of each bin: a seeded shuffle of the sorted ids, dealt round-robin."""
+    ids = np.sort(np.asarray(bin_ids, dtype=str))
+    order = np.random.default_rng(seed).permutation(ids.size)
+    fold = np.empty(ids.size, dtype=np.int64)
+    fold[order] = np.arange(ids.size) % max(folds, 1)
+    return fold[np.searchsorted(ids, np.asarray(bin_ids, dtype=str))]
+
+
 def _train_panel(
-    readings: pd.DataFrame, hours: np.ndarray, bins: pd.DataFrame | None, origin_h: float, cfg: BacktestConfig
+    readings: pd.DataFrame,
+    hours: np.ndarray,
+    bins: pd.DataFrame | None,
+    origin_h: float,
+    cfg: BacktestConfig,
+    groups: dict[str, int] | None = None,
 ) -> Panel | None:
     sel = (hours > origin_h - cfg.train_days * 24.0) & (hours <= origin_h)
     if not sel.any():
@@ -198,7 +271,15 @@ def _train_panel(
     clean = clean_readings(readings[sel], bins, cfg.cleaning).clean
     if clean.empty:
         return None
-    return build_panel(clean, bins, group_columns=cfg.group_columns, thresholds=cfg.threshold_pct)
+    # groups numbered over every bin of the log, so that a model trained at one origin reads them alike at the next
+    return build_panel(
+        clean,
+        bins,
+        group_columns=cfg.group_columns,
+        thresholds=cfg.threshold_pct,
+        groups=groups,
+        groups_total=max(groups.values()) + 1 if groups else 0,
+    )
 
 
 def run_backtest(
@@ -207,6 +288,7 @@ def run_backtest(
     *,
     models: Sequence[Callable[[], FillModel]] | None = None,
     config: BacktestConfig | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> BacktestResult:
     """Rolling-origin backtest of ``models`` on ``readings`` (protocol in the module docstring).
 
@@ -219,31 +301,51 @@ def run_backtest(
     models
         Model factories (default :func:`default_models`); each is called once per origin.
     config
-        Protocol settings.
+        Protocol settings (``folds`` for leave-bins-out validation).
+    progress
+        Called with (origin number, number of origins) as the backtest walks through them.
     """
     cfg = config or BacktestConfig()
     factories = list(models) if models is not None else default_models()
     readings = readings.sort_values("ts", kind="stable").reset_index(drop=True)
     hours = np.asarray(to_hours(readings["ts"]))
     full = _hindsight(readings, bins, cfg)
+    groups = bin_groups(readings["bin_id"].astype(str).unique(), bins, cfg.group_columns)
     rows: list[dict] = []
     over: list[dict] = []
     origin_of: list[np.ndarray] = []
-    for origin_h in _origins(full, cfg):  # one refit per origin; every model is vectorised over bins
-        panel = _train_panel(readings, hours, bins, origin_h, cfg)
+    trainer = ModelTrainer(factories)
+    folds = cfg.folds if cfg.folds >= 2 else 0
+    origins = _origins(full, cfg)
+    for step, origin_h in enumerate(origins):  # one refit per origin; every model is vectorised over bins
+        panel = _train_panel(readings, hours, bins, origin_h, cfg, groups)
         if panel is None:
             continue
-        fitted = _fit_all(factories, panel)
-        r, v = _score_origin(fitted, panel, full, origin_h, cfg)
-        for item in r:
-            origin_of.append(np.full(item["code"].size, origin_h))
-        rows += r
-        over += v
+        if progress is not None:
+            progress(step + 1, origins.size)
+        if folds:
+            fold = fold_of_bins(panel.bin_ids, folds, cfg.fold_seed)
+            parts = [(k, fold == k) for k in range(folds) if (fold == k).any()]
+        else:
+            parts = [(-1, None)]
+        for k, held_out in parts:
+            fitted = trainer.fit(panel, origin_h, k, held_out)
+            r, v = _score_origin(fitted, panel, full, origin_h, cfg, held_out)
+            for item in r:
+                origin_of.append(np.full(item["code"].size, origin_h))
+            rows += r
+            over += v
     predictions = _predictions_frame(rows, origin_of, full)
     metrics = summarise(predictions)
-    overflow = _overflow_table(over)
-    examples, observed = _examples(readings, hours, bins, full, predictions, factories, cfg)
-    return BacktestResult(metrics, overflow, predictions, examples, observed)
+    cases = _overflow_cases(over, full)
+    overflow = overflow_scores(cases) if not cases.empty else _overflow_table([])
+    if folds:
+        examples = pd.DataFrame(columns=["model", "bin_id", "origin_ts", "ts", "point", "lo80", "hi80"])
+        observed = pd.DataFrame(columns=["bin_id", "ts", "fill_pct"])
+    else:
+        examples, observed = _examples(readings, hours, bins, full, predictions, factories, cfg)
+    validation = f"leave-bins-out ({folds} folds)" if folds else "in sample"
+    return BacktestResult(metrics, overflow, predictions, examples, observed, cases, validation)
 
 
 def _predictions_frame(rows: list[dict], origin_of: list[np.ndarray], full: Panel) -> pd.DataFrame:
@@ -300,6 +402,44 @@ def _overflow_table(over: list[dict]) -> pd.DataFrame:
         }
     )
     return overflow_scores(frame)
+
+
+def _overflow_cases(over: list[dict], full: Panel) -> pd.DataFrame:
+    """One row per overflow case and model: ``model, bin_id, origin_ts, event, said, prob``."""
+    cols = ["model", "bin_id", "origin_ts", "event", "said", "prob"]
+    if not over:
+        return pd.DataFrame(columns=cols)
+    n = [o["event"].size for o in over]
+    return pd.DataFrame(
+        {
+            "model": np.repeat([o["model"] for o in over], n),
+            "bin_id": full.bin_ids[np.concatenate([o["code"] for o in over])],
+            "origin_ts": from_hours(np.repeat([o["origin_h"] for o in over], n)),
+            "event": np.concatenate([o["event"] for o in over]),
+            "said": np.concatenate([o["said"] for o in over]),
+            "prob": np.concatenate([o["prob"] for o in over]),
+        }
+    )
+
+
+#: Edges of the probability bins of :func:`reliability_table`.
+RELIABILITY_EDGES = (0.0, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.7, 1.0)
+
+
+def reliability_table(cases: pd.DataFrame, edges: Sequence[float] = RELIABILITY_EDGES) -> pd.DataFrame:
+    """Per model and bin of predicted probability: cases, mean probability and observed share of overflows.
+
+    A calibrated probability has the two close in every bin (``cases`` says how much each bin can be trusted).
+    """
+    cols = ["model", "p_lo", "p_hi", "cases", "mean_prob", "observed"]
+    if cases.empty:
+        return pd.DataFrame(columns=cols)
+    e = np.asarray(edges, dtype=float)
+    cell = np.clip(np.searchsorted(e, cases["prob"].to_numpy(dtype=float), side="right") - 1, 0, e.size - 2)
+    g = cases.assign(cell=cell, hit=cases["event"].astype(float)).groupby(["model", "cell"], sort=False)
+    out = g.agg(cases=("prob", "size"), mean_prob=("prob", "mean"), observed=("hit", "mean")).reset_index()
+    out["p_lo"], out["p_hi"] = e[out["cell"]], e[out["cell"] + 1]
+    return out.sort_values(["model", "cell"], kind="stable").loc[:, cols].reset_index(drop=True)
 
 
 def overflow_scores(frame: pd.DataFrame) -> pd.DataFrame:

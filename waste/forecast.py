@@ -52,6 +52,36 @@ FORECAST_COLUMNS: tuple[str, ...] = (
     "fill_p90_pct", "threshold_pct", "hours_to_threshold", "threshold_ts", "p_overflow", "rate_pct_per_h",
 )  # fmt: skip
 _I10, _I50, _I90 = (int(np.flatnonzero(v == LEVELS)[0]) for v in (0.1, 0.5, 0.9))
+#: Forecasters by name. "ensemble" and "global" need LightGBM (the ``forecast`` extra).
+MODEL_NAMES: tuple[str, ...] = ("fillrate", "global", "ensemble")
+#: The forecaster of ``waste forecast``, chosen by the leave-bins-out backtest (``docs/results/forecasting.md``).
+DEFAULT_MODEL = "ensemble"
+
+
+def model_factory(name: str | None = None) -> tuple[Callable[[], FillModel], str | None]:
+    """The factory of forecaster ``name`` (default :data:`DEFAULT_MODEL`) and a note when it had to fall back.
+
+    Without LightGBM the global model and the ensemble are not available: the fill-rate model is used instead,
+    and the note says so and how to install the extra.
+    """
+    name = name or DEFAULT_MODEL
+    if name not in MODEL_NAMES:
+        raise InputError(f"unknown model {name!r}; choose one of {', '.join(MODEL_NAMES)}", field="model")
+    if name == "fillrate":
+        return FillRateModel, None
+    from waste.forecasting.gbm import GlobalBoostedModel, lightgbm_available
+
+    if not lightgbm_available():
+        note = (
+            f"the {name} model needs LightGBM, which is not installed: using the fill-rate model "
+            "(pip install 'waste-optimiser[forecast]' to get it)"
+        )
+        return FillRateModel, note
+    if name == "global":
+        return GlobalBoostedModel, None
+    from waste.forecasting.ensemble import AverageModel
+
+    return AverageModel, None
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,8 +216,9 @@ def _table(panel: Panel, fitted: FillModel, last: pd.DataFrame, at_h: float, cfg
         out["fill_pct"][ok], out["fill_p10_pct"][ok], out["fill_p90_pct"][ok] = q[:, _I50], q[:, _I10], q[:, _I90]
         thr = panel.threshold_pct[ok]
         out["p_overflow"][ok] = fitted.prob_reach(o, np.full(o.size, at_h + cfg.horizon_h), thr)
-        if isinstance(fitted, FillRateModel):
+        if hasattr(fitted, "hours_to_reach"):
             out["hours_to_threshold"][ok] = fitted.hours_to_reach(o, np.full(o.size, at_h), thr)
+        if hasattr(fitted, "rate_"):
             out["rate_pct_per_h"][ok] = fitted.rate_[panel.code[o]]
     # a bin whose last reading is at its threshold is full now, whatever the smoothed level says
     last_fill = last["fill_pct"].reindex(panel.bin_ids).to_numpy(dtype=float)
@@ -261,7 +292,9 @@ def run_forecast(
     readings, bins, at, config
         As for :func:`forecast_bins`.
     model
-        Factory of an unfitted model (default :class:`FillRateModel`).
+        Factory of an unfitted model (default :class:`FillRateModel`: the web pages and the selection forecast
+        on every request, and the global model trains in seconds, not milliseconds; ``waste forecast`` uses
+        :data:`DEFAULT_MODEL` through :func:`model_factory`).
     scheduler
         Address of a Dask scheduler (``tcp://host:8786``) or a ``distributed.Client``: the bins are partitioned
         by groups of similar bins over its workers (needs the ``dask`` extra). The numbers equal a local run's.

@@ -118,9 +118,13 @@ def test_backtest_command(tmp_path: Path) -> None:
     data = tmp_path / "r.csv"
     sawtooth_bins(2, days=20).to_csv(data, index=False)
     out = tmp_path / "out"
-    res = CliRunner().invoke(backtest, ["--data", str(data), "--out", str(out), "--eval-days", "5", "--no-ets"])
+    args = ["--data", str(data), "--out", str(out), "--eval-days", "5", "--no-ets", "--folds", "2"]
+    res = CliRunner().invoke(backtest, args)
     assert res.exit_code == 0, res.output
     assert "FillRate" in res.output
+    assert "leave-bins-out (2 folds)" in res.output
+    assert (out / "forecast_r_oos_metrics.csv").is_file()
+    assert "leave-bins-out" in (out / "forecast_r_ratios.csv").read_text()
     assert "ratio_lo" in res.output  # the ratio to the best naive baseline, with its interval over bins
     assert (out / "forecast_r_metrics.csv").is_file()
     bad = CliRunner().invoke(backtest, ["--out", str(out)])
@@ -128,11 +132,17 @@ def test_backtest_command(tmp_path: Path) -> None:
     assert "exactly one of" in bad.output
 
 
-def test_default_models_include_ets_only_when_installed() -> None:
-    """AutoETS joins the comparison only when statsforecast is importable."""
+def test_default_models_include_extras_only_when_installed() -> None:
+    """AutoETS and the global model join the comparison only when their packages are importable."""
+    from waste.forecasting.ets import statsforecast_available
+    from waste.forecasting.gbm import lightgbm_available
+
     names = [f.__name__ for f in default_models()]
-    assert names[:4] == ["FillRateModel", "LastValue", "LinearCycle", "SeasonalNaive"]
-    assert [f.__name__ for f in default_models(include_ets=False)] == names[:4]
+    core = ["FillRateModel", "LastValue", "LinearCycle", "SeasonalNaive"]
+    assert [n for n in names if n in core] == core
+    assert ("GlobalBoostedModel" in names) == lightgbm_available()
+    assert ("AutoETSBaseline" in names) == statsforecast_available()
+    assert [f.__name__ for f in default_models(include_ets=False, include_global=False)] == core
 
 
 @pytest.mark.shared

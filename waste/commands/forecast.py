@@ -70,6 +70,13 @@ def _check_out(path: Path | None, option: str) -> None:
     help="Store the confirmed emptyings found in the readings.",
 )
 @click.option("--scheduler", metavar="ADDRESS", help="Dask scheduler (tcp://host:8786): split the bins over it.")
+@click.option(
+    "--model",
+    "model_name",
+    type=click.Choice(["ensemble", "global", "fillrate"]),
+    default=None,
+    help="Forecaster (default: ensemble; global and ensemble need the 'forecast' extra, else fillrate is used).",
+)
 def forecast(
     db_url: str | None,
     at_text: str | None,
@@ -80,13 +87,14 @@ def forecast(
     collections_path: Path | None,
     store_collections: bool,
     scheduler: str | None,
+    model_name: str | None,
 ) -> None:
     """Forecast every bin's fill: level at the horizon with 80 % interval, time to full, overflow risk.
 
     The emptyings found on the way are stored as collections (once each, however often this runs).
     """
     from waste.collections import collection_history, save_emptyings
-    from waste.forecast import ForecastConfig, run_forecast
+    from waste.forecast import ForecastConfig, model_factory, run_forecast
 
     horizon_h = parse_duration_h(horizon)
     _check_out(out_path, "--out")
@@ -95,9 +103,15 @@ def forecast(
     store = store_from(db_url)
     bins = store.bins(city) if city else store.bins()
     readings = store.readings(until=at, city=city) if city else store.readings(until=at)
-    run = run_forecast(readings, bins, at=at, config=ForecastConfig(horizon_h=horizon_h), scheduler=scheduler)
-    table = run.table
     out = console()
+    factory, note = model_factory(model_name)
+    if note is not None:
+        out.print(f"note: {note}")
+    if scheduler is not None and model_name is None:
+        factory = None  # on a cluster: the fill-rate model, whose partitioned fit equals a local one
+    config = ForecastConfig(horizon_h=horizon_h)
+    run = run_forecast(readings, bins, at=at, config=config, scheduler=scheduler, model=factory)
+    table = run.table
     if store_collections:
         out.print(f"stored {save_emptyings(store, run.emptyings)} new collections")
     if collections_path is not None:

@@ -149,6 +149,36 @@ class FillModel:
         """
         return self.fit_finish(self.fit_local(panel))
 
+    def fit_without(self, panel: Panel, held_out: np.ndarray | None) -> FillModel:
+        """Fit for forecasting every bin of ``panel`` while learning nothing shared from the ``held_out`` bins.
+
+        ``held_out`` is a boolean per bin (leave-bins-out validation). A bin's own past readings are its data, as
+        for any bin the model is deployed on; what it must not shape is what is learned across bins. This base
+        model learns only from each bin's own past, with pooling over :meth:`pooled_stats`: those sums come from
+        the other bins only.
+        """
+        if held_out is None or not np.any(held_out):
+            return self.fit(panel)
+        pooled = self.pooled_stats(panel.subset(~np.asarray(held_out, dtype=bool)))
+        return self.fit_finish(self.fit_local(panel, pooled or None))
+
+    def call_overflow(
+        self, origin: np.ndarray, until_h: np.ndarray, threshold: np.ndarray, prob: np.ndarray
+    ) -> np.ndarray:
+        """Whether the model calls an overflow before ``until_h``: its point forecast reaches the threshold.
+
+        Checked at six times up to ``until_h``; ``prob`` (the model's probability) is there for models that call
+        on it instead.
+        """
+        panel = self._check_fitted()
+        origin = np.asarray(origin, dtype=np.int64)
+        until = np.broadcast_to(np.asarray(until_h, dtype=np.float64), origin.shape)
+        frac = np.arange(1, 7) / 6.0
+        t0 = panel.t[origin]
+        times = (t0[:, None] + (until - t0)[:, None] * frac).ravel()
+        point, _ = self.forecast_at(np.repeat(origin, frac.size), times)
+        return point.reshape(-1, frac.size).max(axis=1) >= np.asarray(threshold) - 0.5
+
     def _check_fitted(self) -> Panel:
         if not hasattr(self, "panel_"):
             msg = "You must call the fit method before calling predict."

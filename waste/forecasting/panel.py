@@ -72,6 +72,30 @@ class Panel:
         """Number of groups of similar bins (in a partition: of all partitions, so group sums align)."""
         return max(int(self.group.max()) + 1 if self.group.size else 0, self.groups_total)
 
+    def subset(self, keep: np.ndarray) -> Panel:
+        """The panel of the bins where the boolean ``keep`` (per bin) is true, with the group numbering kept.
+
+        Group indices stay those of this panel (and ``groups_total`` covers them all), so that what a model
+        learns per group on the subset lines up with the whole panel: how leave-bins-out validation trains on
+        some bins and forecasts the others.
+        """
+        keep = np.asarray(keep, dtype=bool)
+        counts = np.diff(self.indptr)
+        rows = np.repeat(keep, counts)
+        new_code = np.cumsum(keep) - 1
+        return Panel(
+            bin_ids=self.bin_ids[keep],
+            indptr=np.r_[0, np.cumsum(counts[keep])].astype(np.int64),
+            code=new_code[self.code[rows]].astype(np.int64),
+            t=self.t[rows],
+            x=self.x[rows],
+            cycle=self.cycle[rows],
+            group=self.group[keep],
+            litres_per_pct=self.litres_per_pct[keep],
+            threshold_pct=self.threshold_pct[keep],
+            groups_total=self.n_groups,
+        )
+
     def key(self, code: np.ndarray, t: np.ndarray) -> np.ndarray:
         """Search key (bin, time) -> float, increasing in the panel's order."""
         return np.asarray(code, dtype=np.float64) * _KEY_SPAN_H + t
