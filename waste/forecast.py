@@ -18,7 +18,7 @@ Thresholds are 100 % unless the bins table has ``threshold_pct`` or a mapping by
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -43,6 +43,7 @@ __all__ = [
     "SeasonalNaive",
     "fill_curve",
     "forecast_bins",
+    "forecast_horizons",
     "run_forecast",
 ]
 
@@ -319,6 +320,31 @@ def forecast_bins(
     """
     factory = None if model is None else (lambda: model)
     return run_forecast(readings, bins, at=at, config=config, model=factory).table
+
+
+def forecast_horizons(
+    readings: pd.DataFrame,
+    bins: pd.DataFrame | None = None,
+    *,
+    horizons_h: Sequence[float],
+    at: pd.Timestamp | str | None = None,
+    config: ForecastConfig | None = None,
+) -> list[pd.DataFrame]:
+    """:func:`forecast_bins`' table at each of ``horizons_h``, from one fit of the model.
+
+    The fit does not depend on the horizon, so this gives the same numbers as one :func:`forecast_bins` call per
+    horizon at the cost of one: a planner that needs the fill at the visit and the overflow risk before the next
+    visit fits once a morning, not twice.
+    """
+    cfg = config or ForecastConfig()
+    window, at_h = _window(readings, bins, None if at is None else pd.Timestamp(at), cfg)
+    part = Part.build(window, bins, at_h, cfg, FillRateModel())
+    part, histogram = part.fit_local(part.stats())
+    part.model.fit_finish(histogram)
+    return [
+        rank_forecasts([_table(part.panel, part.model, part.last, at_h, replace(cfg, horizon_h=float(h)))])
+        for h in horizons_h
+    ]
 
 
 def fill_curve(

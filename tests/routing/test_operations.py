@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from routing.operations.city import CityTables, read_city_tables
-from routing.operations.policies import POLICIES, Morning, Policy, fixed_rounds, policy_factory
+from routing.operations.policies import DEFAULT_POLICIES, POLICIES, Morning, Policy, fixed_rounds, policy_factory
 from routing.operations.report import comparison_markdown, totals
 from routing.operations.routes import DayRoutes, RouteSettings
 from routing.operations.run import RunSettings, simulate_operations
@@ -157,7 +157,7 @@ def test_command_writes_table_csv_and_plot(small_city: Path, tmp_path: Path) -> 
     for name in ("daily.csv", "totals.csv", "comparison.md", "daily.png"):
         assert (out / name).stat().st_size > 0
     daily = pd.read_csv(out / "daily.csv")
-    assert sorted(daily["policy"].unique()) == sorted(POLICIES)
+    assert sorted(daily["policy"].unique()) == sorted(DEFAULT_POLICIES)
     assert "bin-hours overflowing" in (out / "comparison.md").read_text(encoding="utf-8")
 
 

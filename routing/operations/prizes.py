@@ -1,0 +1,170 @@
+"""Integrated selection and routing: every bin at risk is a prize-collecting stop, and the solver picks the day's bins.
+
+A threshold rule decides which bins go before the routes are known, so it cannot see that a half-full bin next to
+today's route costs almost nothing now, or that a whole district of bins at moderate risk can wait a day. The
+integrated policy (after Wouda, Aerts-Veenstra & van Foreest 2024, "An integrated selection and routing policy for
+urban waste collection") leaves that choice to the routing model. Each morning, from one fit of the fill forecast:
+
+- ``p`` is each bin's probability of overflowing before its *next possible visit*: if not collected today, the
+  next chance is tomorrow's shift, at worst its end, so the horizon is ``24 h + shift`` from today's start;
+- a bin with ``p`` at or above :attr:`PrizeRule.required_probability` (near-certain), or full now (reported or
+  estimated at its threshold), is a **required** stop;
+- a bin with ``p`` at or above :attr:`PrizeRule.min_probability` is an **optional** stop whose prize (the penalty
+  of leaving it out) is ``overflow_cost * p``, plus ``later_visit_share`` times the cost of a separate later
+  visit scaled by how full it will be (a nearly full bin visited now saves nearly a whole visit later);
+- every other bin waits, as do bins whose sensor is silent or stuck (nothing to forecast from).
+
+The solver then weighs each prize against the detour, and each truck's fixed cost (``fixed_cost`` of the fleet
+table) against the prizes its route would collect, so a light day sends fewer trucks and a bin far from every route
+waits until its risk pays for the trip. ``overflow_cost`` is in the city's currency: what the city is willing to pay
+to avoid one overflowing bin. It is a per-city setting (``[collection] overflow_cost`` in the city's ``city.toml``);
+its default comes from sweeping it in the operations simulator (``benchmarks/simulate_frontier.py``).
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from routing.selection import visit_costs
+from waste.errors import InputError
+from waste.forecast import forecast_horizons
+
+#: Overflow cost (currency) when a city's ``city.toml`` names none, as a multiple of a truck-hour's cost: an
+#: overflowing bin is worth this many hours of a truck's time to avoid.
+DEFAULT_OVERFLOW_TRUCK_H = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class PrizeRule:
+    """How forecast risks become required stops and prizes (see the module docstring).
+
+    Attributes
+    ----------
+    overflow_cost
+        Value (currency) of avoiding one overflow; the prize of a bin is this times its overflow probability.
+        ``None`` takes the city's setting or :data:`DEFAULT_OVERFLOW_TRUCK_H` truck-hours.
+    min_probability
+        Overflow probability from which a bin is offered to the solver at all (0-1).
+    required_probability
+        Overflow probability from which a bin must go today (0-1).
+    later_visit_share
+        Weight of the separate later visit a visit today saves, scaled by the bin's fill (0 leaves it out).
+    """
+
+    overflow_cost: float | None = None
+    min_probability: float = 0.02
+    required_probability: float = 0.9
+    later_visit_share: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.overflow_cost is not None and not (self.overflow_cost >= 0 and np.isfinite(self.overflow_cost)):
+            raise InputError(f"overflow cost must be finite and >= 0, got {self.overflow_cost}", field="overflow_cost")
+        if not 0.0 <= self.min_probability <= self.required_probability <= 1.0:
+            msg = (
+                "probabilities must satisfy 0 <= min_probability <= required_probability <= 1, got "
+                f"{self.min_probability} and {self.required_probability}"
+            )
+            raise InputError(msg, field="min_probability")
+        if self.later_visit_share < 0:
+            raise InputError(f"later-visit share must be >= 0, got {self.later_visit_share}", field="later_visit_share")
+
+
+def default_overflow_cost(fleet: pd.DataFrame) -> float:
+    """:data:`DEFAULT_OVERFLOW_TRUCK_H` hours of the fleet's mean truck-hour cost (weighted by trucks)."""
+    weights = fleet["count"].to_numpy(dtype=float)
+    per_h = float(np.average(fleet["cost_per_h"].to_numpy(dtype=float), weights=weights)) if weights.sum() else 0.0
+    return DEFAULT_OVERFLOW_TRUCK_H * per_h
+
+
+def city_overflow_cost(folder: Path) -> float | None:
+    """The ``[collection] overflow_cost`` of a city folder's ``city.toml``, or ``None`` when it sets none.
+
+    Raises
+    ------
+    InputError
+        When the value is not a non-negative number (naming the file and field).
+    """
+    path = folder / "city.toml"
+    if not path.is_file():
+        return None
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise InputError(f"cannot read {path}: {exc}", file=str(path)) from None
+    value = data.get("collection", {}).get("overflow_cost")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        msg = f"{path}: overflow_cost must be a number >= 0, got {value!r}"
+        raise InputError(msg, field="collection.overflow_cost")
+    return float(value)
+
+
+def prize_visits(
+    readings: pd.DataFrame,
+    bins: pd.DataFrame,
+    fleet: pd.DataFrame,
+    *,
+    start: pd.Timestamp,
+    shift_h: float,
+    rule: PrizeRule,
+    overflow_cost: float,
+) -> pd.DataFrame:
+    """Today's visits table (``bin_id``, ``fill_pct``, ``mandatory``, ``penalty``, ``p_overflow``) for the solver.
+
+    Parameters
+    ----------
+    readings
+        Sensor reports up to ``start`` (``bin_id``, ``ts`` UTC, ``fill_pct``).
+    bins, fleet
+        The city's tables (the fleet's costs give the later-visit term).
+    start
+        Start of today's shift (timezone-aware).
+    shift_h
+        Length of the shift (h).
+    rule
+        Probabilities and the later-visit share.
+    overflow_cost
+        Value of avoiding one overflow (currency).
+    """
+    start = pd.Timestamp(start).tz_convert("UTC")
+    next_visit, at_visit = forecast_horizons(
+        readings, bins, horizons_h=(24.0 + shift_h, max(shift_h / 2, 0.5)), at=start
+    )
+    table = (
+        bins[["bin_id"]]
+        .merge(
+            next_visit[["bin_id", "status", "p_overflow", "last_fill_pct", "fill_now_pct", "threshold_pct"]],
+            on="bin_id",
+            how="left",
+        )
+        .merge(at_visit[["bin_id", "fill_pct"]], on="bin_id", how="left")
+    )
+    ok = (table["status"] == "ok").to_numpy()
+    p = np.nan_to_num(table["p_overflow"].to_numpy(dtype=float), nan=0.0)
+    fill = np.clip(np.nan_to_num(table["fill_pct"].to_numpy(dtype=float), nan=0.0), 0.0, 100.0)
+    threshold = table["threshold_pct"].to_numpy(dtype=float)
+    reported = np.nan_to_num(table["last_fill_pct"].to_numpy(dtype=float), nan=0.0)
+    estimated = np.nan_to_num(table["fill_now_pct"].to_numpy(dtype=float), nan=0.0)
+    full_now = (reported >= threshold) | (estimated >= threshold)
+    required = ok & ((p >= rule.required_probability) | full_now)
+    offered = ok & (required | (p >= rule.min_probability))
+    later = 0.0
+    if rule.later_visit_share:
+        later = rule.later_visit_share * visit_costs(bins, fleet).to_numpy() * fill / 100.0
+    penalty = overflow_cost * p + later
+    rows = np.flatnonzero(offered)
+    return pd.DataFrame(
+        {
+            "bin_id": table["bin_id"].to_numpy()[rows],
+            "fill_pct": fill[rows],
+            "mandatory": required[rows],
+            "penalty": np.where(required[rows], 0.0, penalty[rows]),
+            "p_overflow": p[rows],
+        }
+    )
