@@ -176,6 +176,11 @@ def _recent_readings(morning: Morning) -> pd.DataFrame:
     return morning.sensors.readings(until - FORECAST_HISTORY_D * 86_400, until)
 
 
+def smart_overflow_cost(city: CityTables) -> float:
+    """The city's overflow cost (``city.toml``), else the default from its fleet's costs (currency)."""
+    return city.overflow_cost if city.overflow_cost is not None else default_overflow_cost(city.fleet)
+
+
 @dataclass
 class SmartPolicy:
     """Offer every bin at risk to the solver with a prize from its risk; the solver picks (module docstring)."""
@@ -187,11 +192,8 @@ class SmartPolicy:
 
     @property
     def overflow_cost(self) -> float:
-        """The rule's overflow cost, else the city's, else the default from the fleet's costs (currency)."""
-        for value in (self.rule.overflow_cost, self.city.overflow_cost):
-            if value is not None:
-                return value
-        return default_overflow_cost(self.city.fleet)
+        """The rule's overflow cost, else the city's (:func:`smart_overflow_cost`), in its currency."""
+        return self.rule.overflow_cost if self.rule.overflow_cost is not None else smart_overflow_cost(self.city)
 
     def plan(self, morning: Morning) -> DayRoutes:
         """Forecast, price every bin at risk, and let the solver choose and route."""

@@ -74,11 +74,15 @@ class PrizeRule:
             raise InputError(f"later-visit share must be >= 0, got {self.later_visit_share}", field="later_visit_share")
 
 
-def default_overflow_cost(fleet: pd.DataFrame) -> float:
-    """:data:`DEFAULT_OVERFLOW_TRUCK_H` hours of the fleet's mean truck-hour cost (weighted by trucks)."""
+def truck_hour_cost(fleet: pd.DataFrame) -> float:
+    """The fleet's mean cost of a truck-hour (currency), weighted by trucks: the unit overflow costs are swept in."""
     weights = fleet["count"].to_numpy(dtype=float)
-    per_h = float(np.average(fleet["cost_per_h"].to_numpy(dtype=float), weights=weights)) if weights.sum() else 0.0
-    return DEFAULT_OVERFLOW_TRUCK_H * per_h
+    return float(np.average(fleet["cost_per_h"].to_numpy(dtype=float), weights=weights)) if weights.sum() else 0.0
+
+
+def default_overflow_cost(fleet: pd.DataFrame) -> float:
+    """:data:`DEFAULT_OVERFLOW_TRUCK_H` hours of the fleet's mean truck-hour cost."""
+    return DEFAULT_OVERFLOW_TRUCK_H * truck_hour_cost(fleet)
 
 
 def city_overflow_cost(folder: Path) -> float | None:
