@@ -6,8 +6,8 @@ A policy is judged by its frontier (Pareto front of truck-km against bin-hours o
 - ``fixed``: the city's rounds (each bin's fewest visits a week that keep a bin of its mean rate below 90 %), and
   the same with one collection a week fewer and one more (``--fixed-shifts``);
 - ``threshold``: the fill (%) from which a bin is collected (``--thresholds``);
-- ``smart``: the overflow cost, in truck-hours of the city's fleet (``--overflow-truck-h``; the city's own setting
-  is converted the same way and marked as its default);
+- ``smart``: the cost of a bin-hour overflowing, in truck-hours of the city's fleet (``--overflow-truck-h``; the
+  city's own setting is converted the same way and marked as its default);
 
 for ``--days`` days and each seed in ``--seeds`` (every policy of one seed faces the same waste), and writes per city
 
@@ -26,7 +26,7 @@ Usage::
 
     python benchmarks/simulate_frontier.py [--days 28] [--seeds 0,1,2] [--time-limit 5]
         [--cities baltimore,santa_cruz] [--fixed-shifts -1,0,1] [--thresholds 60,75,90]
-        [--overflow-truck-h 0.5,1,2,4] [--policies fixed,threshold,smart] [--tag _name]
+        [--overflow-truck-h 0.05,0.1,0.2,0.5] [--policies fixed,threshold,smart] [--tag _name]
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def run_point(key: str, policy: str, knob: float, seed: int, days: int, time_lim
         make = policy_factory("threshold", route_settings, threshold_pct=knob)
     else:
         cost = knob * truck_hour_cost(city.fleet)
-        make = policy_factory("smart", route_settings, prize_rule=PrizeRule(overflow_cost=cost))
+        make = policy_factory("smart", route_settings, prize_rule=PrizeRule(overflow_cost_per_h=cost))
     started = time.perf_counter()
     run = simulate_operations(city, make, RunSettings(days=days, seed=seed))
     wall_s = time.perf_counter() - started
@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--policies", default="fixed,threshold,smart")
     parser.add_argument("--fixed-shifts", default="-1,0,1")
     parser.add_argument("--thresholds", default="60,75,90")
-    parser.add_argument("--overflow-truck-h", default="0.5,1,2,4")
+    parser.add_argument("--overflow-truck-h", default="0.05,0.1,0.2,0.5")
     parser.add_argument("--tag", default="", help="suffix of the result files, for runs with other settings")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]

@@ -26,7 +26,7 @@ import pandas as pd
 
 from waste.collections import CleaningConfig, clean_readings
 from waste.errors import InputError
-from waste.forecasting.base import LEVELS, FillModel
+from waste.forecasting.base import LEVELS, FillModel, prob_at_least
 from waste.forecasting.baselines import LastValue, LinearCycle, SeasonalNaive
 from waste.forecasting.fillrate import FillRateModel
 from waste.forecasting.panel import DEFAULT_GROUP_COLUMNS, Panel, build_panel
@@ -36,12 +36,14 @@ __all__ = [
     "FORECAST_COLUMNS",
     "FillModel",
     "FillRateModel",
+    "FittedForecast",
     "ForecastConfig",
     "ForecastRun",
     "LastValue",
     "LinearCycle",
     "SeasonalNaive",
     "fill_curve",
+    "fit_forecast",
     "forecast_bins",
     "forecast_horizons",
     "run_forecast",
@@ -322,6 +324,63 @@ def forecast_bins(
     return run_forecast(readings, bins, at=at, config=config, model=factory).table
 
 
+@dataclass(frozen=True, slots=True)
+class FittedForecast:
+    """A forecast model fitted once on a morning's readings, to be asked several questions.
+
+    The fit does not depend on the horizon, so a planner that needs the fill at the visit, the risk before the next
+    visit and the hours a bin would spend full fits once, not once per question (:func:`fit_forecast`).
+    """
+
+    part: Part
+    at_h: float
+    config: ForecastConfig
+
+    def table(self, horizon_h: float) -> pd.DataFrame:
+        """:func:`forecast_bins`' table at ``horizon_h`` hours after the forecast time."""
+        cfg = replace(self.config, horizon_h=float(horizon_h))
+        return rank_forecasts([_table(self.part.panel, self.part.model, self.part.last, self.at_h, cfg)])
+
+    def hours_full(self, from_h: float, to_h: float, steps: int = 12) -> pd.Series:
+        """Expected hours each bin spends at or above its threshold from ``from_h`` to ``to_h`` (h after ``at``).
+
+        By bin id; NaN for bins without readings. The probability of being full at each of ``steps`` mid-points,
+        from the monotone forecast distribution (an uncollected bin does not empty itself), times the step: the
+        overflow a visit at ``from_h`` prevents until ``to_h``.
+        """
+        if not 0 <= from_h < to_h:
+            msg = f"need 0 <= from_h < to_h, got {from_h} and {to_h}"
+            raise ValueError(msg)
+        panel, model = self.part.panel, self.part.model
+        origin = panel.last_at(self.at_h)
+        has = np.flatnonzero(origin >= 0)
+        step_h = (to_h - from_h) / steps
+        times = self.at_h + from_h + step_h * (np.arange(steps) + 0.5)
+        out = np.full(panel.n_bins, np.nan)
+        if has.size:
+            _, q = model.forecast_at(np.repeat(origin[has], steps), np.tile(times, has.size), monotone=True)
+            thr = np.repeat(panel.threshold_pct[has], steps)
+            p = np.maximum.accumulate(prob_at_least(q, thr).reshape(has.size, steps), axis=1)
+            out[has] = p.sum(axis=1) * step_h
+        return pd.Series(out, index=pd.Index(panel.bin_ids, name="bin_id"), name="hours_full")
+
+
+def fit_forecast(
+    readings: pd.DataFrame,
+    bins: pd.DataFrame | None = None,
+    *,
+    at: pd.Timestamp | str | None = None,
+    config: ForecastConfig | None = None,
+) -> FittedForecast:
+    """Fit the fill model (:class:`FillRateModel`) on the readings up to ``at``, once, for several questions."""
+    cfg = config or ForecastConfig()
+    window, at_h = _window(readings, bins, None if at is None else pd.Timestamp(at), cfg)
+    part = Part.build(window, bins, at_h, cfg, FillRateModel())
+    part, histogram = part.fit_local(part.stats())
+    part.model.fit_finish(histogram)
+    return FittedForecast(part, at_h, cfg)
+
+
 def forecast_horizons(
     readings: pd.DataFrame,
     bins: pd.DataFrame | None = None,
@@ -332,19 +391,10 @@ def forecast_horizons(
 ) -> list[pd.DataFrame]:
     """:func:`forecast_bins`' table at each of ``horizons_h``, from one fit of the model.
 
-    The fit does not depend on the horizon, so this gives the same numbers as one :func:`forecast_bins` call per
-    horizon at the cost of one: a planner that needs the fill at the visit and the overflow risk before the next
-    visit fits once a morning, not twice.
+    The same numbers as one :func:`forecast_bins` call per horizon, at the cost of one.
     """
-    cfg = config or ForecastConfig()
-    window, at_h = _window(readings, bins, None if at is None else pd.Timestamp(at), cfg)
-    part = Part.build(window, bins, at_h, cfg, FillRateModel())
-    part, histogram = part.fit_local(part.stats())
-    part.model.fit_finish(histogram)
-    return [
-        rank_forecasts([_table(part.panel, part.model, part.last, at_h, replace(cfg, horizon_h=float(h)))])
-        for h in horizons_h
-    ]
+    fitted = fit_forecast(readings, bins, at=at, config=config)
+    return [fitted.table(h) for h in horizons_h]
 
 
 def fill_curve(

@@ -17,7 +17,8 @@ from waste.reference import CityFiles, read_city
 class CityTables:
     """A city's reference tables and identity, as the simulator needs them.
 
-    ``overflow_cost`` is the city's ``[collection] overflow_cost`` (currency), the value of avoiding one overflow
+    ``overflow_cost_per_h`` is the city's ``[collection] overflow_cost_per_h`` (currency), the value of sparing a bin
+    an hour of overflowing
     that the smart policy weighs against driving (:mod:`routing.operations.prizes`); ``None`` when unset.
     """
 
@@ -28,7 +29,7 @@ class CityTables:
     sites: pd.DataFrame
     bins: pd.DataFrame
     fleet: pd.DataFrame
-    overflow_cost: float | None = None
+    overflow_cost_per_h: float | None = None
 
     @property
     def shift_start_s(self) -> int:
@@ -66,5 +67,5 @@ def read_city_tables(city: str | Path) -> CityTables:
         sites=tables.sites.reset_index(drop=True),
         bins=tables.bins.reset_index(drop=True),
         fleet=tables.fleet.reset_index(drop=True),
-        overflow_cost=city_overflow_cost(folder),
+        overflow_cost_per_h=city_overflow_cost(folder),
     )

@@ -37,10 +37,11 @@ DEFAULT_RULE = SelectionRule()
     "--threshold", type=float, default=75.0, show_default=True, help="Fill (%) from which the threshold policy goes."
 )
 @click.option(
-    "--overflow-cost",
+    "--overflow-cost-per-h",
     type=float,
     default=None,
-    help="Smart policy: value of avoiding one overflow (city currency) [default: the city's, or 2 truck-hours].",
+    help="Smart policy: value of sparing a bin one hour of overflowing (city currency) "
+    "[default: the city's, or 0.03 truck-hours].",
 )
 @click.option(
     "--must-go-probability",
@@ -73,7 +74,7 @@ def simulate_ops(
     seed: int,
     time_limit: float,
     threshold: float,
-    overflow_cost: float | None,
+    overflow_cost_per_h: float | None,
     must_go_probability: float,
     may_go_fill: float,
     solver: str,
@@ -92,7 +93,7 @@ def simulate_ops(
     names = list(DEFAULT_POLICIES) if policy == "all" else [policy]
     try:
         rule = SelectionRule(must_go_probability=must_go_probability, may_go_min_fill_pct=may_go_fill)
-        prizes = PrizeRule(overflow_cost=overflow_cost)
+        prizes = PrizeRule(overflow_cost_per_h=overflow_cost_per_h)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     factories = {

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 #: What each policy's knob is, for tables and the plot.
-KNOBS = {"fixed": "visits a week added", "threshold": "fill threshold (%)", "smart": "overflow cost (truck-h)"}
+KNOBS = {"fixed": "visits a week added", "threshold": "fill threshold (%)", "smart": "bin-hour overflowing (truck-h)"}
 #: Figures averaged over seeds.
 FIGURES = ("truck_km", "driving_h", "trucks_used", "overflow_bin_h", "overflow_events", "overflowed_m3", "cost")
 #: Line colours of the policies.

@@ -177,8 +177,8 @@ def _recent_readings(morning: Morning) -> pd.DataFrame:
 
 
 def smart_overflow_cost(city: CityTables) -> float:
-    """The city's overflow cost (``city.toml``), else the default from its fleet's costs (currency)."""
-    return city.overflow_cost if city.overflow_cost is not None else default_overflow_cost(city.fleet)
+    """The city's cost of a bin-hour overflowing (``city.toml``), else the default from its fleet's costs."""
+    return city.overflow_cost_per_h if city.overflow_cost_per_h is not None else default_overflow_cost(city.fleet)
 
 
 @dataclass
@@ -191,9 +191,10 @@ class SmartPolicy:
     name: str = "smart"
 
     @property
-    def overflow_cost(self) -> float:
-        """The rule's overflow cost, else the city's (:func:`smart_overflow_cost`), in its currency."""
-        return self.rule.overflow_cost if self.rule.overflow_cost is not None else smart_overflow_cost(self.city)
+    def overflow_cost_per_h(self) -> float:
+        """The rule's cost of a bin-hour overflowing, else the city's (:func:`smart_overflow_cost`), currency."""
+        own = self.rule.overflow_cost_per_h
+        return own if own is not None else smart_overflow_cost(self.city)
 
     def plan(self, morning: Morning) -> DayRoutes:
         """Forecast, price every bin at risk, and let the solver choose and route."""
@@ -207,7 +208,7 @@ class SmartPolicy:
             start=morning.shift_start,
             shift_h=self.city.shift_h,
             rule=self.rule,
-            overflow_cost=self.overflow_cost,
+            overflow_cost_per_h=self.overflow_cost_per_h,
         )
         return route_day(self.city.sites, self.city.bins, self.city.fleet, visits, self.settings, morning.date)
 

@@ -5,20 +5,28 @@ today's route costs almost nothing now, or that a whole district of bins at mode
 integrated policy (after Wouda, Aerts-Veenstra & van Foreest 2024, "An integrated selection and routing policy for
 urban waste collection") leaves that choice to the routing model. Each morning, from one fit of the fill forecast:
 
-- ``p`` is each bin's probability of overflowing before its *next possible visit*: if not collected today, the
-  next chance is tomorrow's shift, at worst its end, so the horizon is ``24 h + shift`` from today's start;
+- if a bin is not collected today, its next chance is tomorrow's shift; a visit happens mid-shift on average, so
+  the *next visit* is ``24 h`` after today's (today's at ``shift / 2`` after the start);
+- ``p`` is each bin's probability of overflowing before that next visit, and ``hours`` the hours it is expected
+  to spend full between today's visit and the next (:meth:`waste.forecast.FittedForecast.hours_full`): the
+  overflow a visit today prevents;
 - a bin with ``p`` at or above :attr:`PrizeRule.required_probability` (near-certain), or full now (reported or
   estimated at its threshold), is a **required** stop;
 - a bin with ``p`` at or above :attr:`PrizeRule.min_probability` is an **optional** stop whose prize (the penalty
-  of leaving it out) is ``overflow_cost * p``, plus ``later_visit_share`` times the cost of a separate later
-  visit scaled by how full it will be (a nearly full bin visited now saves nearly a whole visit later);
+  of leaving it out) is ``overflow_cost_per_h * hours``, plus ``later_visit_share`` times the cost of a separate
+  later visit scaled by how full it will be (off by default);
 - every other bin waits, as do bins whose sensor is silent or stuck (nothing to forecast from).
 
-The solver then weighs each prize against the detour, and each truck's fixed cost (``fixed_cost`` of the fleet
-table) against the prizes its route would collect, so a light day sends fewer trucks and a bin far from every route
-waits until its risk pays for the trip. ``overflow_cost`` is in the city's currency: what the city is willing to pay
-to avoid one overflowing bin. It is a per-city setting (``[collection] overflow_cost`` in the city's ``city.toml``);
-its default comes from sweeping it in the operations simulator (``benchmarks/simulate_frontier.py``).
+The prize is priced in the unit the city is judged by, bin-hours overflowing, rather than in the probability of an
+overflow (Wouda et al.'s prize): a bin that will be full from tonight is worth far more than one that may just
+reach the brim late tomorrow, though both are likely to overflow. The solver weighs each prize against the detour,
+and each truck's fixed cost (``fixed_cost`` of the fleet table) against the prizes its route would collect, so a
+light day sends fewer trucks and a bin far from every route waits until its risk pays for the trip.
+
+``overflow_cost_per_h`` is in the city's currency: what the city will pay to spare one bin one hour of overflowing
+(litter, complaints, street cleaning). It is a per-city setting (``[collection] overflow_cost_per_h`` in the city's
+``city.toml``); without one it is :data:`DEFAULT_OVERFLOW_TRUCK_H` truck-hours of the fleet's mean cost, a default
+chosen by sweeping it in the operations simulator (``benchmarks/simulate_frontier.py``).
 """
 
 from __future__ import annotations
@@ -32,11 +40,13 @@ import pandas as pd
 
 from routing.selection import visit_costs
 from waste.errors import InputError
-from waste.forecast import forecast_horizons
+from waste.forecast import fit_forecast
 
-#: Overflow cost (currency) when a city's ``city.toml`` names none, as a multiple of a truck-hour's cost: an
-#: overflowing bin is worth this many hours of a truck's time to avoid.
-DEFAULT_OVERFLOW_TRUCK_H = 2.0
+#: Cost of a bin-hour overflowing when a city's ``city.toml`` names none, in hours of a truck's cost: one bin full
+#: for one hour is worth this share of a truck-hour to avoid.
+DEFAULT_OVERFLOW_TRUCK_H = 0.03
+#: Hours between today's visit and the next possible one (tomorrow's, at the same point of the shift).
+NEXT_VISIT_H = 24.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,9 +55,10 @@ class PrizeRule:
 
     Attributes
     ----------
-    overflow_cost
-        Value (currency) of avoiding one overflow; the prize of a bin is this times its overflow probability.
-        ``None`` takes the city's setting or :data:`DEFAULT_OVERFLOW_TRUCK_H` truck-hours.
+    overflow_cost_per_h
+        Value (currency) of sparing one bin one hour of overflowing; a bin's prize is this times the hours it is
+        expected to spend full before its next visit. ``None`` takes the city's setting or
+        :data:`DEFAULT_OVERFLOW_TRUCK_H` truck-hours.
     min_probability
         Overflow probability from which a bin is offered to the solver at all (0-1).
     required_probability
@@ -56,14 +67,15 @@ class PrizeRule:
         Weight of the separate later visit a visit today saves, scaled by the bin's fill (0 leaves it out).
     """
 
-    overflow_cost: float | None = None
+    overflow_cost_per_h: float | None = None
     min_probability: float = 0.02
     required_probability: float = 0.9
     later_visit_share: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.overflow_cost is not None and not (self.overflow_cost >= 0 and np.isfinite(self.overflow_cost)):
-            raise InputError(f"overflow cost must be finite and >= 0, got {self.overflow_cost}", field="overflow_cost")
+        cost = self.overflow_cost_per_h
+        if cost is not None and not (cost >= 0 and np.isfinite(cost)):
+            raise InputError(f"overflow cost must be finite and >= 0, got {cost}", field="overflow_cost_per_h")
         if not 0.0 <= self.min_probability <= self.required_probability <= 1.0:
             msg = (
                 "probabilities must satisfy 0 <= min_probability <= required_probability <= 1, got "
@@ -81,12 +93,12 @@ def truck_hour_cost(fleet: pd.DataFrame) -> float:
 
 
 def default_overflow_cost(fleet: pd.DataFrame) -> float:
-    """:data:`DEFAULT_OVERFLOW_TRUCK_H` hours of the fleet's mean truck-hour cost."""
+    """:data:`DEFAULT_OVERFLOW_TRUCK_H` hours of the fleet's mean truck-hour cost (currency per bin-hour)."""
     return DEFAULT_OVERFLOW_TRUCK_H * truck_hour_cost(fleet)
 
 
 def city_overflow_cost(folder: Path) -> float | None:
-    """The ``[collection] overflow_cost`` of a city folder's ``city.toml``, or ``None`` when it sets none.
+    """The ``[collection] overflow_cost_per_h`` of a city folder's ``city.toml``, or ``None`` when it sets none.
 
     Raises
     ------
@@ -100,12 +112,12 @@ def city_overflow_cost(folder: Path) -> float | None:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise InputError(f"cannot read {path}: {exc}", file=str(path)) from None
-    value = data.get("collection", {}).get("overflow_cost")
+    value = data.get("collection", {}).get("overflow_cost_per_h")
     if value is None:
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        msg = f"{path}: overflow_cost must be a number >= 0, got {value!r}"
-        raise InputError(msg, field="collection.overflow_cost")
+        msg = f"{path}: overflow_cost_per_h must be a number >= 0, got {value!r}"
+        raise InputError(msg, field="collection.overflow_cost_per_h")
     return float(value)
 
 
@@ -117,9 +129,12 @@ def prize_visits(
     start: pd.Timestamp,
     shift_h: float,
     rule: PrizeRule,
-    overflow_cost: float,
+    overflow_cost_per_h: float,
 ) -> pd.DataFrame:
-    """Today's visits table (``bin_id``, ``fill_pct``, ``mandatory``, ``penalty``, ``p_overflow``) for the solver.
+    """Today's visits table for the solver (module docstring).
+
+    Columns ``bin_id``, ``fill_pct`` (median fill at today's visit), ``mandatory``, ``penalty`` (the prize of an
+    optional bin; 0 for a required one), ``p_overflow`` and ``hours_full`` (see the module docstring).
 
     Parameters
     ----------
@@ -133,13 +148,14 @@ def prize_visits(
         Length of the shift (h).
     rule
         Probabilities and the later-visit share.
-    overflow_cost
-        Value of avoiding one overflow (currency).
+    overflow_cost_per_h
+        Value of sparing one bin one hour of overflowing (currency).
     """
     start = pd.Timestamp(start).tz_convert("UTC")
-    next_visit, at_visit = forecast_horizons(
-        readings, bins, horizons_h=(24.0 + shift_h, max(shift_h / 2, 0.5)), at=start
-    )
+    visit_h = max(shift_h / 2, 0.5)
+    fitted = fit_forecast(readings, bins, at=start)
+    next_visit, at_visit = fitted.table(visit_h + NEXT_VISIT_H), fitted.table(visit_h)
+    hours = fitted.hours_full(visit_h, visit_h + NEXT_VISIT_H)
     table = (
         bins[["bin_id"]]
         .merge(
@@ -151,6 +167,7 @@ def prize_visits(
     )
     ok = (table["status"] == "ok").to_numpy()
     p = np.nan_to_num(table["p_overflow"].to_numpy(dtype=float), nan=0.0)
+    full_h = np.nan_to_num(hours.reindex(table["bin_id"].astype(str)).to_numpy(dtype=float), nan=0.0)
     fill = np.clip(np.nan_to_num(table["fill_pct"].to_numpy(dtype=float), nan=0.0), 0.0, 100.0)
     threshold = table["threshold_pct"].to_numpy(dtype=float)
     reported = np.nan_to_num(table["last_fill_pct"].to_numpy(dtype=float), nan=0.0)
@@ -158,10 +175,9 @@ def prize_visits(
     full_now = (reported >= threshold) | (estimated >= threshold)
     required = ok & ((p >= rule.required_probability) | full_now)
     offered = ok & (required | (p >= rule.min_probability))
-    later = 0.0
+    penalty = overflow_cost_per_h * full_h
     if rule.later_visit_share:
-        later = rule.later_visit_share * visit_costs(bins, fleet).to_numpy() * fill / 100.0
-    penalty = overflow_cost * p + later
+        penalty = penalty + rule.later_visit_share * visit_costs(bins, fleet).to_numpy() * fill / 100.0
     rows = np.flatnonzero(offered)
     return pd.DataFrame(
         {
@@ -170,5 +186,6 @@ def prize_visits(
             "mandatory": required[rows],
             "penalty": np.where(required[rows], 0.0, penalty[rows]),
             "p_overflow": p[rows],
+            "hours_full": full_h[rows],
         }
     )

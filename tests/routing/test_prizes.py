@@ -28,7 +28,7 @@ def _readings() -> pd.DataFrame:
     return pd.concat(
         [
             _sawtooth("B1", 4.0, 85.0),  # overflows within hours: near-certain
-            _sawtooth("B2", 1.0, 60.0),  # may overflow by the end of tomorrow's shift
+            _sawtooth("B2", 1.0, 66.0),  # may overflow before tomorrow's visit
             _sawtooth("B3", 0.2, 10.0),  # nearly empty and slow: not offered
             _sawtooth("B4", 0.5, 60.0)[lambda r: r["ts"] < pd.Timestamp("2026-10-29T00:00:00Z")],  # silent
         ],
@@ -39,12 +39,13 @@ def _readings() -> pd.DataFrame:
 def test_risk_decides_required_optional_and_left(tiny_sqlite_store: Store) -> None:
     bins, fleet = tiny_sqlite_store.bins("tiny"), tiny_sqlite_store.fleet("tiny")
     rule = PrizeRule(min_probability=0.02, required_probability=0.9)
-    visits = prize_visits(_readings(), bins, fleet, start=START, shift_h=8.5, rule=rule, overflow_cost=300.0)
+    visits = prize_visits(_readings(), bins, fleet, start=START, shift_h=8.5, rule=rule, overflow_cost_per_h=300.0)
     by = visits.set_index("bin_id")
     assert bool(by.at["B1", "mandatory"])
     assert not bool(by.at["B2", "mandatory"])
     assert 0.02 <= by.at["B2", "p_overflow"] < 0.9
-    assert by.at["B2", "penalty"] == pytest.approx(300.0 * by.at["B2", "p_overflow"])
+    assert 0 < by.at["B2", "hours_full"] < 24.0
+    assert by.at["B2", "penalty"] == pytest.approx(300.0 * by.at["B2", "hours_full"])
     assert "B3" not in by.index  # negligible risk
     assert "B4" not in by.index  # silent sensor: nothing to forecast from
 
@@ -52,11 +53,15 @@ def test_risk_decides_required_optional_and_left(tiny_sqlite_store: Store) -> No
 def test_prize_scales_with_the_overflow_cost_and_later_visits_add_to_it(tiny_sqlite_store: Store) -> None:
     bins, fleet = tiny_sqlite_store.bins("tiny"), tiny_sqlite_store.fleet("tiny")
     args = {"start": START, "shift_h": 8.5}
-    low = prize_visits(_readings(), bins, fleet, rule=PrizeRule(), overflow_cost=100.0, **args).set_index("bin_id")
-    high = prize_visits(_readings(), bins, fleet, rule=PrizeRule(), overflow_cost=400.0, **args).set_index("bin_id")
+    low = prize_visits(_readings(), bins, fleet, rule=PrizeRule(), overflow_cost_per_h=100.0, **args).set_index(
+        "bin_id"
+    )
+    high = prize_visits(_readings(), bins, fleet, rule=PrizeRule(), overflow_cost_per_h=400.0, **args).set_index(
+        "bin_id"
+    )
     assert high.at["B2", "penalty"] == pytest.approx(4 * low.at["B2", "penalty"])
     later = prize_visits(
-        _readings(), bins, fleet, rule=PrizeRule(later_visit_share=1.0), overflow_cost=100.0, **args
+        _readings(), bins, fleet, rule=PrizeRule(later_visit_share=1.0), overflow_cost_per_h=100.0, **args
     ).set_index("bin_id")
     assert later.at["B2", "penalty"] > low.at["B2", "penalty"]
     assert later.at["B1", "penalty"] == 0.0  # a required bin has no prize
@@ -72,9 +77,9 @@ def test_forecast_at_several_horizons_equals_one_forecast_per_horizon() -> None:
 
 def test_overflow_cost_comes_from_city_toml_or_the_fleet(tmp_path: Path, tiny_sqlite_store: Store) -> None:
     assert city_overflow_cost(tmp_path) is None
-    (tmp_path / "city.toml").write_text('name = "X"\n\n[collection]\noverflow_cost = 250\n', encoding="utf-8")
+    (tmp_path / "city.toml").write_text('name = "X"\n\n[collection]\noverflow_cost_per_h = 250\n', encoding="utf-8")
     assert city_overflow_cost(tmp_path) == 250.0
-    (tmp_path / "city.toml").write_text('[collection]\noverflow_cost = "lots"\n', encoding="utf-8")
+    (tmp_path / "city.toml").write_text('[collection]\noverflow_cost_per_h = "lots"\n', encoding="utf-8")
     with pytest.raises(InputError, match="overflow_cost"):
         city_overflow_cost(tmp_path)
     fleet = tiny_sqlite_store.fleet("tiny")
