@@ -25,7 +25,7 @@ many hours, so shorter runs say so in their title (days, seeds, time limit).
 Usage::
 
     python benchmarks/simulate_frontier.py [--days 28] [--seeds 0,1,2] [--time-limit 5]
-        [--cities baltimore,santa_cruz] [--fixed-shifts -1,0,1] [--thresholds 60,75,90]
+        [--cities baltimore,santa_cruz] [--solver ortools] [--fixed-shifts -1,0,1] [--thresholds 60,75,90]
         [--overflow-truck-h 0.05,0.1,0.2,0.5] [--policies fixed,threshold,smart] [--tag _name]
 """
 
@@ -62,10 +62,12 @@ def _floats(text: str) -> list[float]:
     return [float(x) for x in text.split(",") if x.strip()]
 
 
-def run_point(key: str, policy: str, knob: float, seed: int, days: int, time_limit_s: float) -> dict[str, float]:
+def run_point(
+    key: str, policy: str, knob: float, seed: int, days: int, time_limit_s: float, solver: str = "ortools"
+) -> dict[str, float]:
     """One run of one policy at one knob value and seed; its totals and wall time."""
     city = read_city_tables(key)
-    route_settings = RouteSettings(time_limit_s=time_limit_s, seed=seed)
+    route_settings = RouteSettings(time_limit_s=time_limit_s, seed=seed, solver=solver)
     if policy == "fixed":
         make = policy_factory("fixed", route_settings, fixed_rounds_shift=int(knob))
     elif policy == "threshold":
@@ -79,6 +81,9 @@ def run_point(key: str, policy: str, knob: float, seed: int, days: int, time_lim
     row = totals({policy: run}).iloc[0]
     out = {name: float(row[name]) for name in FIGURES if name in row.index}
     out["trucks_used"] = float(run.daily["trucks_used"].sum())
+    out["bins_collected"] = float(row["bins_collected"])
+    out["mean_fill_at_collection_pct"] = float(row["mean_fill_at_collection_pct"])
+    out["plan_s"] = float(run.daily["plan_s"].sum())
     out["wall_s"] = wall_s
     return out
 
@@ -90,6 +95,7 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--time-limit", type=float, default=5.0)
     parser.add_argument("--cities", default="baltimore,santa_cruz")
+    parser.add_argument("--solver", default="ortools", help="solver backend of each day's routes")
     parser.add_argument("--policies", default="fixed,threshold,smart")
     parser.add_argument("--fixed-shifts", default="-1,0,1")
     parser.add_argument("--thresholds", default="60,75,90")
@@ -128,7 +134,7 @@ def main() -> None:
                     ]
                     if same:
                         continue
-                    figures = run_point(key, policy, knob, seed, args.days, args.time_limit)
+                    figures = run_point(key, policy, knob, seed, args.days, args.time_limit, args.solver)
                     row = {"policy": policy, "knob": knob, "seed": seed, "days": args.days}
                     rows.append(
                         {**row, "time_limit_s": args.time_limit, "default": knob == default_knob[policy], **figures}

@@ -8,7 +8,8 @@ Two things keep weeks of simulated days affordable. A day split into sectors is 
 processes that lives as long as the simulating process (:func:`sector_pool`): starting spawned workers and importing
 the solvers in them cost several seconds, every day, before. And a day smaller than one sector gets a share of the
 budget in proportion to its stops (at least :data:`MIN_BUDGET_SHARE`): a day of 40 bins does not need the budget of
-a day of 300.
+a day of 300. A search that found no first solution at all in its budget (on a loaded machine, a large sector may
+not) is run once more with :data:`RETRY_FACTOR` times the budget, rather than leaving the day's required bins.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from routing.problem import Problem
 from routing.solution import Solution
 from routing.solvers import solve
 
+#: Budget (times the day's) of a second search when the first found no routes for required bins.
+RETRY_FACTOR = 3.0
 #: Least share of the per-day budget a day smaller than one sector gets.
 MIN_BUDGET_SHARE = 0.25
 #: Key figures of a day's routes, in this order.
@@ -129,6 +132,11 @@ def route_figures(problem: Problem, solution: Solution) -> dict[str, float]:
     }
 
 
+def _stranded(problem: Problem, solution: Solution) -> bool:
+    """No route at all although some stop is required: the search found no first solution in its budget."""
+    return not solution.routes and any(stop.mandatory for stop in problem.stops)
+
+
 def route_day(
     sites: pd.DataFrame,
     bins: pd.DataFrame,
@@ -151,18 +159,28 @@ def route_day(
         started = time.perf_counter()
         sectors = split(problem, settings.sector_stops)
         pool, slots = sector_pool()
-        results = solve_sectors(
-            sectors,
-            pool,
-            min(slots, len(sectors)),
-            solver=settings.solver,
-            time_limit_s=settings.time_limit_s,
-            seed=settings.seed,
-        )
+        run = {"solver": settings.solver, "seed": settings.seed}
+        results = solve_sectors(sectors, pool, min(slots, len(sectors)), time_limit_s=settings.time_limit_s, **run)
+        # A sector whose search ran out of time before a first solution routes nothing, not even its required bins
+        # (on a loaded machine this happens): solve those once more with a longer budget.
+        empty = [k for k, r in enumerate(results) if _stranded(sectors[k].problem, r.solution)]
+        if empty:
+            again = solve_sectors(
+                [sectors[k] for k in empty],
+                pool,
+                min(slots, len(empty)),
+                time_limit_s=RETRY_FACTOR * settings.time_limit_s,
+                **run,
+            )
+            for k, r in zip(empty, again, strict=True):
+                results[k] = r
         result = merge(problem, sectors, results, time.perf_counter() - started)
     else:
         budget_s = day_budget_s(settings, problem.num_stops)
         result = solve(problem, solver=settings.solver, time_limit_s=budget_s, seed=settings.seed)
+        if _stranded(problem, result.solution):
+            budget_s = RETRY_FACTOR * settings.time_limit_s
+            result = solve(problem, solver=settings.solver, time_limit_s=budget_s, seed=settings.seed)
     solution = result.solution
     assert_feasible(problem, solution)
     ids, starts = [], []

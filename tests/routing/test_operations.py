@@ -165,3 +165,27 @@ def test_command_names_a_missing_city() -> None:
     result = CliRunner().invoke(cli, ["simulate-ops", "--city", "atlantis", "--days", "1"])
     assert result.exit_code == 1
     assert "atlantis" in result.output
+
+
+def test_a_search_without_a_first_solution_is_run_again_longer(
+    city: CityTables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import routing.operations.routes as routes_module
+    from routing.solution import Solution
+    from routing.solvers import Result, solve
+
+    budgets: list[float] = []
+
+    def flaky(problem, *, solver, time_limit_s, seed):  # type: ignore[no-untyped-def]
+        budgets.append(time_limit_s)
+        if len(budgets) == 1:  # the first search runs out of time before any solution
+            return Result(Solution(problem, ()), 0.0, "flaky", 0.0, "no solution")
+        return solve(problem, solver=solver, time_limit_s=time_limit_s, seed=seed)
+
+    monkeypatch.setattr(routes_module, "solve", flaky)
+    ids = city.bins["bin_id"].to_numpy()[:5]
+    visits = pd.DataFrame({"bin_id": ids, "fill_pct": 80.0, "mandatory": True, "penalty": 0.0})
+    day = routes_module.route_day(city.sites, city.bins, city.fleet, visits, FAST)
+    assert len(budgets) == 2
+    assert budgets[1] == pytest.approx(routes_module.RETRY_FACTOR * FAST.time_limit_s)
+    assert sorted(day.bin_ids) == sorted(ids)

@@ -8,7 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from routing.operations.prizes import PrizeRule, city_overflow_cost, default_overflow_cost, prize_visits
+from routing.operations.prizes import (
+    PrizeRule,
+    city_overflow_cost,
+    default_overflow_cost,
+    marginal_costs,
+    prize_visits,
+)
 from waste.errors import InputError
 from waste.forecast import ForecastConfig, forecast_bins, forecast_horizons
 from waste.store import Store
@@ -86,3 +92,24 @@ def test_overflow_cost_comes_from_city_toml_or_the_fleet(tmp_path: Path, tiny_sq
     assert default_overflow_cost(fleet) > 0
     with pytest.raises(InputError, match="probabilit"):
         PrizeRule(min_probability=0.5, required_probability=0.4)
+
+
+def test_marginal_cost_grows_with_distance_to_the_nearest_candidate(tiny_sqlite_store: Store) -> None:
+    bins, fleet = tiny_sqlite_store.bins("tiny"), tiny_sqlite_store.fleet("tiny")
+    general = bins[bins["stream"] == bins["stream"].iloc[0]].head(3).copy()
+    general["lat"] = [40.0, 40.0001, 40.05]  # two neighbours 11 m apart, one 5.5 km away
+    general["lon"] = [-75.0, -75.0, -75.0]
+    general["service_s"] = 60.0
+    cost = marginal_costs(general, fleet)
+    assert cost[0] == pytest.approx(cost[1])
+    assert cost[2] > 10 * cost[0]
+
+
+def test_optional_bins_whose_prize_cannot_pay_are_not_offered(tiny_sqlite_store: Store) -> None:
+    bins, fleet = tiny_sqlite_store.bins("tiny"), tiny_sqlite_store.fleet("tiny")
+    args = {"start": START, "shift_h": 8.5, "overflow_cost_per_h": 0.001}
+    cheap = prize_visits(_readings(), bins, fleet, rule=PrizeRule(), **args).set_index("bin_id")
+    assert "B2" not in cheap.index  # its prize, a fraction of a cent, pays for no detour
+    assert bool(cheap.at["B1", "mandatory"])  # a required bin is offered whatever it costs
+    everything = prize_visits(_readings(), bins, fleet, rule=PrizeRule(offer_unpaid=True), **args)
+    assert "B2" in set(everything["bin_id"])
