@@ -341,28 +341,35 @@ class FittedForecast:
         cfg = replace(self.config, horizon_h=float(horizon_h))
         return rank_forecasts([_table(self.part.panel, self.part.model, self.part.last, self.at_h, cfg)])
 
-    def hours_full(self, from_h: float, to_h: float, steps: int = 12) -> pd.Series:
-        """Expected hours each bin spends at or above its threshold from ``from_h`` to ``to_h`` (h after ``at``).
+    def full_risk(self, from_h: float, to_h: float | pd.Series, step_h: float = 2.0) -> pd.DataFrame:
+        """Expected hours full and probability of being full, from ``from_h`` to ``to_h`` h after the forecast.
 
-        By bin id; NaN for bins without readings. The probability of being full at each of ``steps`` mid-points,
-        from the monotone forecast distribution (an uncollected bin does not empty itself), times the step: the
-        overflow a visit at ``from_h`` prevents until ``to_h``.
+        ``to_h`` is one horizon, or one per bin id (a Series). Returns one row per bin id with ``hours_full``, the
+        expected hours at or above the threshold in that span if nobody empties the bin, and ``p_full``, the
+        probability that it is full by the span's end; NaN for bins without readings. Both come from the
+        probability of being full at mid-points ``step_h`` apart, from the monotone forecast distribution (an
+        uncollected bin does not empty itself): the overflow a visit at ``from_h`` prevents until ``to_h``.
         """
-        if not 0 <= from_h < to_h:
-            msg = f"need 0 <= from_h < to_h, got {from_h} and {to_h}"
-            raise ValueError(msg)
         panel, model = self.part.panel, self.part.model
+        ids = pd.Index(panel.bin_ids, name="bin_id")
+        end = (to_h.reindex(ids) if isinstance(to_h, pd.Series) else pd.Series(float(to_h), index=ids)).to_numpy(float)
+        if np.any(~(end > from_h) & np.isfinite(end)) or from_h < 0:
+            msg = f"need 0 <= from_h < to_h, got {from_h} and {np.nanmin(end)}"
+            raise ValueError(msg)
         origin = panel.last_at(self.at_h)
-        has = np.flatnonzero(origin >= 0)
-        step_h = (to_h - from_h) / steps
-        times = self.at_h + from_h + step_h * (np.arange(steps) + 0.5)
-        out = np.full(panel.n_bins, np.nan)
+        has = np.flatnonzero((origin >= 0) & np.isfinite(end))
+        hours, p_end = np.full(panel.n_bins, np.nan), np.full(panel.n_bins, np.nan)
         if has.size:
-            _, q = model.forecast_at(np.repeat(origin[has], steps), np.tile(times, has.size), monotone=True)
+            steps = max(1, int(np.ceil((np.nanmax(end[has]) - from_h) / step_h)))
+            mids = from_h + step_h * (np.arange(steps) + 0.5)
+            _, q = model.forecast_at(np.repeat(origin[has], steps), np.tile(self.at_h + mids, has.size), monotone=True)
             thr = np.repeat(panel.threshold_pct[has], steps)
             p = np.maximum.accumulate(prob_at_least(q, thr).reshape(has.size, steps), axis=1)
-            out[has] = p.sum(axis=1) * step_h
-        return pd.Series(out, index=pd.Index(panel.bin_ids, name="bin_id"), name="hours_full")
+            width = np.clip(end[has, None] - (mids - step_h / 2)[None, :], 0.0, step_h)  # hours of each step in span
+            hours[has] = (p * width).sum(axis=1)
+            last = np.clip(np.ceil((end[has] - from_h) / step_h).astype(int) - 1, 0, steps - 1)
+            p_end[has] = p[np.arange(has.size), last]
+        return pd.DataFrame({"hours_full": hours, "p_full": p_end}, index=ids)
 
 
 def fit_forecast(

@@ -188,13 +188,32 @@ class SmartPolicy:
     city: CityTables
     settings: RouteSettings
     rule: PrizeRule = field(default_factory=PrizeRule)
+    rate_pct_day: np.ndarray | None = None
     name: str = "smart"
+    _mask: np.ndarray | None = None
 
     @property
     def overflow_cost_per_h(self) -> float:
         """The rule's cost of a bin-hour overflowing, else the city's (:func:`smart_overflow_cost`), currency."""
         own = self.rule.overflow_cost_per_h
         return own if own is not None else smart_overflow_cost(self.city)
+
+    def round_gap_d(self, weekday: int) -> np.ndarray:
+        """Per bin: days to its round's next day if ``weekday`` is a day of its round, else 0.
+
+        The rounds are the city's fixed ones (:func:`fixed_rounds` on the bins' mean rates, as the fixed schedule
+        sizes them): a city that adopts sensors keeps its districts.
+        """
+        if self._mask is None:
+            if self.rate_pct_day is None:
+                raise InputError("district rounds need the bins' mean fill rates", field="rounds")
+            self._mask = fixed_rounds(self.city.bins, self.rate_pct_day, 90.0)[1]
+        mask = self._mask
+        gap = np.zeros(len(mask))
+        today = mask[:, weekday]
+        for ahead in range(7, 0, -1):  # the nearest next round day wins
+            gap = np.where(today & mask[:, (weekday + ahead) % 7], float(ahead), gap)
+        return gap
 
     def plan(self, morning: Morning) -> DayRoutes:
         """Forecast, price every bin at risk, and let the solver choose and route."""
@@ -209,6 +228,7 @@ class SmartPolicy:
             shift_h=self.city.shift_h,
             rule=self.rule,
             overflow_cost_per_h=self.overflow_cost_per_h,
+            round_gap_d=self.round_gap_d(morning.weekday) if self.rule.rounds else None,
         )
         return route_day(self.city.sites, self.city.bins, self.city.fleet, visits, self.settings, morning.date)
 
@@ -275,6 +295,6 @@ def policy_factory(
         return lambda city, rate: ThresholdPolicy(city, settings, threshold_pct=threshold_pct)
     if name == "smart":
         prizes = prize_rule or PrizeRule()
-        return lambda city, rate: SmartPolicy(city, settings, rule=prizes)
+        return lambda city, rate: SmartPolicy(city, settings, rule=prizes, rate_pct_day=rate)
     chosen = rule or SelectionRule()
     return lambda city, rate: ThresholdSelectionPolicy(city, settings, rule=chosen)

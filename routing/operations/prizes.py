@@ -77,6 +77,10 @@ class PrizeRule:
         Weight of the separate later visit a visit today saves, scaled by the bin's fill (0 leaves it out).
     offer_unpaid
         Also offer optional bins whose prize does not cover their marginal cost (module docstring).
+    rounds
+        Keep the city's district rounds (the fixed schedule's weekdays per bin): a bin is offered on its round's
+        days, priced by the overflow until its round's next day, and on other days only when required. Routes then
+        stay in compact districts, and the forecast decides which of a district's bins go.
     """
 
     overflow_cost_per_h: float | None = None
@@ -84,6 +88,7 @@ class PrizeRule:
     required_probability: float = 0.9
     later_visit_share: float = 0.0
     offer_unpaid: bool = False
+    rounds: bool = False
 
     def __post_init__(self) -> None:
         cost = self.overflow_cost_per_h
@@ -174,6 +179,7 @@ def prize_visits(
     shift_h: float,
     rule: PrizeRule,
     overflow_cost_per_h: float,
+    round_gap_d: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """Today's visits table for the solver (module docstring).
 
@@ -194,12 +200,22 @@ def prize_visits(
         Probabilities and the later-visit share.
     overflow_cost_per_h
         Value of sparing one bin one hour of overflowing (currency).
+    round_gap_d
+        With district rounds (:attr:`PrizeRule.rounds`): for each bin of ``bins``, days from today to its round's
+        next day if today is one of its round's days, else 0. A bin of today's round is priced by the overflow
+        until that next round day; any other bin is offered only when required.
     """
     start = pd.Timestamp(start).tz_convert("UTC")
     visit_h = max(shift_h / 2, 0.5)
     fitted = fit_forecast(readings, bins, at=start)
     next_visit, at_visit = fitted.table(visit_h + NEXT_VISIT_H), fitted.table(visit_h)
-    hours = fitted.hours_full(visit_h, visit_h + NEXT_VISIT_H)
+    ids = bins["bin_id"].astype(str)
+    if round_gap_d is None:
+        until_h: float | pd.Series = visit_h + NEXT_VISIT_H
+    else:
+        gap = np.asarray(round_gap_d, dtype=float)
+        until_h = pd.Series(visit_h + 24.0 * np.where(gap > 0, gap, 1.0), index=ids.to_numpy())
+    risk = fitted.full_risk(visit_h, until_h)
     table = (
         bins[["bin_id"]]
         .merge(
@@ -211,14 +227,17 @@ def prize_visits(
     )
     ok = (table["status"] == "ok").to_numpy()
     p = np.nan_to_num(table["p_overflow"].to_numpy(dtype=float), nan=0.0)
-    full_h = np.nan_to_num(hours.reindex(table["bin_id"].astype(str)).to_numpy(dtype=float), nan=0.0)
+    full_h = np.nan_to_num(risk["hours_full"].reindex(ids).to_numpy(dtype=float), nan=0.0)
+    p_until = np.nan_to_num(risk["p_full"].reindex(ids).to_numpy(dtype=float), nan=0.0)
     fill = np.clip(np.nan_to_num(table["fill_pct"].to_numpy(dtype=float), nan=0.0), 0.0, 100.0)
     threshold = table["threshold_pct"].to_numpy(dtype=float)
     reported = np.nan_to_num(table["last_fill_pct"].to_numpy(dtype=float), nan=0.0)
     estimated = np.nan_to_num(table["fill_now_pct"].to_numpy(dtype=float), nan=0.0)
     full_now = (reported >= threshold) | (estimated >= threshold)
     required = ok & ((p >= rule.required_probability) | full_now)
-    offered = ok & (required | (p >= rule.min_probability))
+    offered = ok & (required | (np.maximum(p, p_until) >= rule.min_probability))
+    if round_gap_d is not None:
+        offered &= required | (np.asarray(round_gap_d) > 0)
     penalty = overflow_cost_per_h * full_h
     if rule.later_visit_share:
         penalty = penalty + rule.later_visit_share * visit_costs(bins, fleet).to_numpy() * fill / 100.0

@@ -189,3 +189,15 @@ def test_a_search_without_a_first_solution_is_run_again_longer(
     assert len(budgets) == 2
     assert budgets[1] == pytest.approx(routes_module.RETRY_FACTOR * FAST.time_limit_s)
     assert sorted(day.bin_ids) == sorted(ids)
+
+
+def test_smart_rounds_price_a_bin_until_its_round_comes_again(city: CityTables) -> None:
+    from routing.operations.policies import SmartPolicy
+    from routing.operations.prizes import PrizeRule
+
+    rate = np.full(len(city.bins), 30.0)  # 3 visits a week: Monday, Wednesday, Friday or Tuesday, Thursday, Saturday
+    policy = SmartPolicy(city, FAST, rule=PrizeRule(rounds=True), rate_pct_day=rate)
+    monday, sunday = policy.round_gap_d(0), policy.round_gap_d(6)
+    assert set(np.unique(monday)) == {0.0, 2.0}  # off round today, or back on Wednesday
+    assert (sunday == 0).all()
+    assert set(np.unique(policy.round_gap_d(4))) == {0.0, 3.0}  # Friday's bins come back on Monday
