@@ -19,8 +19,16 @@ ORDER = ["fixed", "threshold", "smart"]
 
 
 def frontier_files(folder: Path, city: str) -> tuple[Path, Path]:
-    """The CSV and PNG of ``city``'s frontier under ``folder``."""
-    return folder / f"simulate_frontier_{city}.csv", folder / f"simulate_frontier_{city}.png"
+    """The CSV and PNG of ``city``'s frontier under ``folder``: the full protocol's if run, else the newest tagged run.
+
+    The benchmark writes ``simulate_frontier_<city>.csv`` with its defaults and ``simulate_frontier_<city><tag>.csv``
+    for shorter runs (``--tag``).
+    """
+    csv = folder / f"simulate_frontier_{city}.csv"
+    if not csv.is_file():
+        tagged = sorted(folder.glob(f"simulate_frontier_{city}_*.csv"), key=lambda p: p.stat().st_mtime)
+        csv = tagged[-1] if tagged else csv
+    return csv, csv.with_suffix(".png")
 
 
 def frontier_summary(folder: Path, city: str) -> dict[str, Any] | None:

@@ -41,7 +41,7 @@ DEFAULT_RULE = SelectionRule()
     type=float,
     default=None,
     help="Smart policy: value of sparing a bin one hour of overflowing (city currency) "
-    "[default: the city's, or 0.01 truck-hours].",
+    "[default: the city's, or 0.003 truck-hours].",
 )
 @click.option(
     "--must-go-probability",

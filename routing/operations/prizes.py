@@ -53,8 +53,10 @@ from waste.errors import InputError
 from waste.forecast import fit_forecast
 
 #: Cost of a bin-hour overflowing when a city's ``city.toml`` names none, in hours of a truck's cost: one bin full
-#: for one hour is worth this share of a truck-hour to avoid.
-DEFAULT_OVERFLOW_TRUCK_H = 0.01
+#: for one hour is worth this share of a truck-hour to avoid. Of the values swept (0.001, 0.003, 0.01, 0.03), the one
+#: with the fewest km at no more overflow than the city's fixed rounds, on both sample cities (7 days, seed 0,
+#: ``benchmarks/results/simulate_frontier_<city>_7d.md``).
+DEFAULT_OVERFLOW_TRUCK_H = 0.003
 #: Hours between today's visit and the next possible one (tomorrow's, at the same point of the shift).
 NEXT_VISIT_H = 24.0
 
