@@ -8,7 +8,7 @@ urban waste collection") leaves that choice to the routing model. Each morning, 
 - if a bin is not collected today, its next chance is tomorrow's shift; a visit happens mid-shift on average, so
   the *next visit* is ``24 h`` after today's (today's at ``shift / 2`` after the start);
 - ``p`` is each bin's probability of overflowing before that next visit, and ``hours`` the hours it is expected
-  to spend full between today's visit and the next (:meth:`waste.forecast.FittedForecast.hours_full`): the
+  to spend full between today's visit and the next (:meth:`waste.forecast.FittedForecast.full_risk`): the
   overflow a visit today prevents;
 - a bin with ``p`` at or above :attr:`PrizeRule.required_probability` (near-certain), or full now (reported or
   estimated at its threshold), is a **required** stop;

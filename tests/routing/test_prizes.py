@@ -16,7 +16,7 @@ from routing.operations.prizes import (
     prize_visits,
 )
 from waste.errors import InputError
-from waste.forecast import ForecastConfig, forecast_bins, forecast_horizons
+from waste.forecast import ForecastConfig, fit_forecast, forecast_bins, forecast_horizons
 from waste.store import Store
 
 START = pd.Timestamp("2026-11-02T06:00:00Z")
@@ -113,3 +113,15 @@ def test_optional_bins_whose_prize_cannot_pay_are_not_offered(tiny_sqlite_store:
     assert bool(cheap.at["B1", "mandatory"])  # a required bin is offered whatever it costs
     everything = prize_visits(_readings(), bins, fleet, rule=PrizeRule(offer_unpaid=True), **args)
     assert "B2" in set(everything["bin_id"])
+
+
+def test_full_risk_grows_with_the_span_and_takes_one_span_per_bin() -> None:
+    fitted = fit_forecast(_readings(), at=START)
+    day = fitted.full_risk(4.0, 28.0)
+    week = fitted.full_risk(4.0, pd.Series({"B1": 172.0, "B2": 172.0, "B3": 172.0, "B4": 172.0}))
+    assert (week["hours_full"].drop("B4") >= day["hours_full"].drop("B4")).all()
+    assert week.at["B2", "hours_full"] > 10 * day.at["B2", "hours_full"]  # full from tomorrow for most of the week
+    assert (day["hours_full"].drop("B4") <= 24.0).all()
+    assert ((day["p_full"] >= 0) & (day["p_full"] <= 1)).drop("B4").all()
+    with pytest.raises(ValueError, match="from_h"):
+        fitted.full_risk(10.0, 5.0)
