@@ -7,8 +7,8 @@ comparison table and a plot, plus a summary of ``smart`` and ``threshold`` again
 
 The per-day solver budget (``--time-limit``, 5 s by default) is chosen so that the whole run (2 cities x 3 policies
 x 28 days, with the fixed rounds' routes built once at six times that budget) fits in 30 minutes on a 2-core machine
-(1,288 s on a shared one): the forecast is fitted once a morning, sector days share one pool of solver workers for the whole run, and
-a day smaller than a sector gets a share of the budget.
+(1,288 s on a shared one): the forecast is fitted once a morning, sector days share one pool of solver workers for
+the whole run, and a day smaller than a sector gets a share of the budget.
 
 Usage::
 
