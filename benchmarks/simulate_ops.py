@@ -2,17 +2,19 @@
 
 Runs ``fixed`` (the baseline, in the same process), ``threshold`` and ``smart`` for ``--days`` days on each city with
 the same seed, so every policy faces exactly the same waste, and writes per city the daily figures, the totals, a
-comparison table and a plot, plus a summary of ``smart`` and ``threshold`` against ``fixed``.
+comparison table and a plot, plus a summary of ``smart`` and ``threshold`` against ``fixed``. ``smart-threshold``
+(the daily plan's selection before routing) can be added with ``--policies``.
 
 The per-day solver budget (``--time-limit``, 5 s by default) is chosen so that the whole run (2 cities x 3 policies
-x 28 days, with the fixed rounds' routes built once at six times that budget) stays near 30 minutes on a busy 2-core
-machine: it took 37 minutes, because forecasting, starting the sector workers and building the routing models add
-10-15 s a day whatever the budget.
+x 28 days, with the fixed rounds' routes built once at six times that budget) fits in 30 minutes on a 2-core machine
+(1,288 s on a shared one): the forecast is fitted once a morning, sector days share one pool of solver workers for
+the whole run, and a day smaller than a sector gets a share of the budget.
 
 Usage::
 
     python benchmarks/simulate_ops.py [--days 28] [--time-limit 5] [--seed 0] [--cities baltimore,santa_cruz]
-        [--policies fixed,threshold,smart] [--must-go-probability 0.1] [--may-go-fill 50] [--tag _name]
+        [--policies fixed,threshold,smart] [--solver ortools] [--must-go-probability 0.1] [--may-go-fill 50]
+        [--tag _name]
 
 Writes ``benchmarks/results/simulate_ops_<city><tag>.{md,csv,png}``, ``simulate_ops_<city><tag>_daily.csv`` and
 ``simulate_ops<tag>.md``.
@@ -27,7 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from routing.operations.city import read_city_tables
-from routing.operations.policies import POLICIES, policy_factory
+from routing.operations.policies import DEFAULT_POLICIES, POLICIES, policy_factory
 from routing.operations.report import comparison_markdown, plot_daily, totals
 from routing.operations.routes import RouteSettings
 from routing.operations.run import RunSettings, simulate_operations
@@ -40,11 +42,18 @@ RATIOS = ("truck_km", "driving_h", "cost", "co2_t", "overflow_bin_h", "overflow_
 
 
 def run_city(
-    key: str, days: int, time_limit_s: float, seed: int, policies: list[str], rule: SelectionRule, tag: str
+    key: str,
+    days: int,
+    time_limit_s: float,
+    seed: int,
+    policies: list[str],
+    rule: SelectionRule,
+    tag: str,
+    solver: str = "ortools",
 ) -> tuple[pd.DataFrame, dict[str, float]]:
     """Run the policies on one city; write its files; return its totals and wall time per policy."""
     city = read_city_tables(key)
-    route_settings = RouteSettings(time_limit_s=time_limit_s, seed=seed)
+    route_settings = RouteSettings(time_limit_s=time_limit_s, seed=seed, solver=solver)
     settings = RunSettings(days=days, seed=seed)
     runs, wall = {}, {}
     for name in policies:
@@ -84,14 +93,17 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=5.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--cities", default="baltimore,santa_cruz")
-    parser.add_argument("--policies", default=",".join(POLICIES), help="fixed (the baseline) must be among them")
+    parser.add_argument(
+        "--policies", default=",".join(DEFAULT_POLICIES), help=f"of {', '.join(POLICIES)}; fixed (the baseline) first"
+    )
+    parser.add_argument("--solver", default="ortools", help="solver backend of each day's routes")
     parser.add_argument("--must-go-probability", type=float, default=SelectionRule().must_go_probability)
     parser.add_argument("--may-go-fill", type=float, default=SelectionRule().may_go_min_fill_pct)
     parser.add_argument("--tag", default="", help="suffix of the result files, for runs with other settings")
     args = parser.parse_args()
     policies = args.policies.split(",")
-    if "fixed" not in policies:
-        parser.error("the policies must include fixed, the baseline")
+    if "fixed" not in policies or any(p not in POLICIES for p in policies):
+        parser.error(f"the policies must be of {', '.join(POLICIES)} and include fixed, the baseline")
     rule = SelectionRule(must_go_probability=args.must_go_probability, may_go_min_fill_pct=args.may_go_fill)
     RESULTS.mkdir(parents=True, exist_ok=True)
     lines = [
@@ -106,7 +118,7 @@ def main() -> None:
     ]
     started = time.perf_counter()
     for key in args.cities.split(","):
-        table, wall = run_city(key, args.days, args.time_limit, args.seed, policies, rule, args.tag)
+        table, wall = run_city(key, args.days, args.time_limit, args.seed, policies, rule, args.tag, args.solver)
         by = table.set_index("policy")
         for policy in policies:
             ratios = [by.at[policy, r] / by.at["fixed", r] if by.at["fixed", r] else float("nan") for r in RATIOS]

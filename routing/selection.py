@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 
 from routing.matrix import DEFAULT_CIRCUITY, DEFAULT_SPEED_KPH, haversine_m
-from waste.forecast import ForecastConfig, forecast_bins
+from waste.forecast import forecast_horizons
 
 #: Columns of the selection table (one row per bin).
 SELECTION_COLUMNS = [
@@ -106,8 +106,8 @@ def select_bins(
     """
     rule = rule or SelectionRule()
     start = pd.Timestamp(start).tz_convert("UTC")
-    next_visit = forecast_bins(readings, bins, at=start, config=ForecastConfig(horizon_h=24.0 + shift_h))
-    at_visit = forecast_bins(readings, bins, at=start, config=ForecastConfig(horizon_h=max(shift_h / 2, 0.5)))
+    horizons_h = (24.0 + shift_h, max(shift_h / 2, 0.5))  # the next possible visit; mid-shift today
+    next_visit, at_visit = forecast_horizons(readings, bins, horizons_h=horizons_h, at=start)
     table = (
         bins[["bin_id", "stream"]]
         .merge(
@@ -123,7 +123,7 @@ def select_bins(
     must = ok & (p >= rule.must_go_probability)
     may = ok & ~must & (fill >= rule.may_go_min_fill_pct)
     table["decision"] = np.select([must, may], ["must", "may"], default="skip")
-    visit_cost = _visit_cost(bins, fleet) if rule.visit_cost is None else pd.Series(rule.visit_cost, index=bins.index)
+    visit_cost = visit_costs(bins, fleet) if rule.visit_cost is None else pd.Series(rule.visit_cost, index=bins.index)
     table["penalty"] = np.where(may, visit_cost.to_numpy() * np.clip(fill, 0, 100) / 100.0, 0.0)
     return table[SELECTION_COLUMNS]
 
@@ -141,7 +141,7 @@ def visits_from_selection(selection: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def _visit_cost(bins: pd.DataFrame, fleet: pd.DataFrame) -> pd.Series:
+def visit_costs(bins: pd.DataFrame, fleet: pd.DataFrame) -> pd.Series:
     """Cost of a separate trip to each bin (currency): service plus a detour to its typical neighbour and back."""
     costs = pd.Series(np.nan, index=bins.index)
     for stream, group in bins.groupby("stream"):

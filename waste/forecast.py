@@ -18,7 +18,7 @@ Thresholds are 100 % unless the bins table has ``threshold_pct`` or a mapping by
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -26,7 +26,7 @@ import pandas as pd
 
 from waste.collections import CleaningConfig, clean_readings
 from waste.errors import InputError
-from waste.forecasting.base import LEVELS, FillModel
+from waste.forecasting.base import LEVELS, FillModel, prob_at_least
 from waste.forecasting.baselines import LastValue, LinearCycle, SeasonalNaive
 from waste.forecasting.fillrate import FillRateModel
 from waste.forecasting.panel import DEFAULT_GROUP_COLUMNS, Panel, build_panel
@@ -36,13 +36,16 @@ __all__ = [
     "FORECAST_COLUMNS",
     "FillModel",
     "FillRateModel",
+    "FittedForecast",
     "ForecastConfig",
     "ForecastRun",
     "LastValue",
     "LinearCycle",
     "SeasonalNaive",
     "fill_curve",
+    "fit_forecast",
     "forecast_bins",
+    "forecast_horizons",
     "run_forecast",
 ]
 
@@ -352,6 +355,86 @@ def forecast_bins(
     """
     factory = None if model is None else (lambda: model)
     return run_forecast(readings, bins, at=at, config=config, model=factory).table
+
+
+@dataclass(frozen=True, slots=True)
+class FittedForecast:
+    """A forecast model fitted once on a morning's readings, to be asked several questions.
+
+    The fit does not depend on the horizon, so a planner that needs the fill at the visit, the risk before the next
+    visit and the hours a bin would spend full fits once, not once per question (:func:`fit_forecast`).
+    """
+
+    part: Part
+    at_h: float
+    config: ForecastConfig
+
+    def table(self, horizon_h: float) -> pd.DataFrame:
+        """:func:`forecast_bins`' table at ``horizon_h`` hours after the forecast time."""
+        cfg = replace(self.config, horizon_h=float(horizon_h))
+        return rank_forecasts([_table(self.part.panel, self.part.model, self.part.last, self.at_h, cfg)])
+
+    def full_risk(self, from_h: float, to_h: float | pd.Series, step_h: float = 2.0) -> pd.DataFrame:
+        """Expected hours full and probability of being full, from ``from_h`` to ``to_h`` h after the forecast.
+
+        ``to_h`` is one horizon, or one per bin id (a Series). Returns one row per bin id with ``hours_full``, the
+        expected hours at or above the threshold in that span if nobody empties the bin, and ``p_full``, the
+        probability that it is full by the span's end; NaN for bins without readings. Both come from the
+        probability of being full at mid-points ``step_h`` apart, from the monotone forecast distribution (an
+        uncollected bin does not empty itself): the overflow a visit at ``from_h`` prevents until ``to_h``.
+        """
+        panel, model = self.part.panel, self.part.model
+        ids = pd.Index(panel.bin_ids, name="bin_id")
+        end = (to_h.reindex(ids) if isinstance(to_h, pd.Series) else pd.Series(float(to_h), index=ids)).to_numpy(float)
+        if np.any(~(end > from_h) & np.isfinite(end)) or from_h < 0:
+            msg = f"need 0 <= from_h < to_h, got {from_h} and {np.nanmin(end)}"
+            raise ValueError(msg)
+        origin = panel.last_at(self.at_h)
+        has = np.flatnonzero((origin >= 0) & np.isfinite(end))
+        hours, p_end = np.full(panel.n_bins, np.nan), np.full(panel.n_bins, np.nan)
+        if has.size:
+            steps = max(1, int(np.ceil((np.nanmax(end[has]) - from_h) / step_h)))
+            mids = from_h + step_h * (np.arange(steps) + 0.5)
+            _, q = model.forecast_at(np.repeat(origin[has], steps), np.tile(self.at_h + mids, has.size), monotone=True)
+            thr = np.repeat(panel.threshold_pct[has], steps)
+            p = np.maximum.accumulate(prob_at_least(q, thr).reshape(has.size, steps), axis=1)
+            width = np.clip(end[has, None] - (mids - step_h / 2)[None, :], 0.0, step_h)  # hours of each step in span
+            hours[has] = (p * width).sum(axis=1)
+            last = np.clip(np.ceil((end[has] - from_h) / step_h).astype(int) - 1, 0, steps - 1)
+            p_end[has] = p[np.arange(has.size), last]
+        return pd.DataFrame({"hours_full": hours, "p_full": p_end}, index=ids)
+
+
+def fit_forecast(
+    readings: pd.DataFrame,
+    bins: pd.DataFrame | None = None,
+    *,
+    at: pd.Timestamp | str | None = None,
+    config: ForecastConfig | None = None,
+) -> FittedForecast:
+    """Fit the fill model (:class:`FillRateModel`) on the readings up to ``at``, once, for several questions."""
+    cfg = config or ForecastConfig()
+    window, at_h = _window(readings, bins, None if at is None else pd.Timestamp(at), cfg)
+    part = Part.build(window, bins, at_h, cfg, FillRateModel())
+    part, histogram = part.fit_local(part.stats())
+    part.model.fit_finish(histogram)
+    return FittedForecast(part, at_h, cfg)
+
+
+def forecast_horizons(
+    readings: pd.DataFrame,
+    bins: pd.DataFrame | None = None,
+    *,
+    horizons_h: Sequence[float],
+    at: pd.Timestamp | str | None = None,
+    config: ForecastConfig | None = None,
+) -> list[pd.DataFrame]:
+    """:func:`forecast_bins`' table at each of ``horizons_h``, from one fit of the model.
+
+    The same numbers as one :func:`forecast_bins` call per horizon, at the cost of one.
+    """
+    fitted = fit_forecast(readings, bins, at=at, config=config)
+    return [fitted.table(h) for h in horizons_h]
 
 
 def fill_curve(

@@ -28,12 +28,16 @@ from web.state import WebState
 
 #: Where ``waste bench`` writes its results by default (``--out``), relative to the working directory.
 DEFAULT_BENCH_DIR = Path("benchmarks/results/bench")
+#: Where ``benchmarks/simulate_frontier.py`` writes the collection policies' frontiers, relative to the working
+#: directory.
+DEFAULT_FRONTIER_DIR = Path("benchmarks/results")
 
 
 def create_app(
     settings: Settings | None = None,
     *,
     bench_dir: Path | None = None,
+    frontier_dir: Path | None = None,
     plan_workers: int = 1,
     matrix_cache_dir: Path | None = None,
     warm_cache: bool = True,
@@ -47,6 +51,9 @@ def create_app(
         Store URL, OSRM and API token; read from the environment and ``waste.toml`` when ``None``.
     bench_dir
         Folder of ``waste bench`` results for the benchmark page (default ``benchmarks/results/bench``).
+    frontier_dir
+        Folder of the collection policies' frontiers (``simulate_frontier_<city>.csv`` and ``.png``) that the
+        planner page shows (default ``benchmarks/results``).
     plan_workers
         Plans made at once in the background.
     matrix_cache_dir
@@ -75,6 +82,7 @@ def create_app(
         jobs=jobs,
         bench_dir=Path(bench_dir) if bench_dir is not None else DEFAULT_BENCH_DIR,
         cache_dir=scratch,
+        frontier_dir=Path(frontier_dir) if frontier_dir is not None else DEFAULT_FRONTIER_DIR,
     )
     app.extensions["waste"] = state
     if warm_cache:

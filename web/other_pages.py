@@ -11,6 +11,7 @@ from waste.errors import ConfigError, InputError
 from waste.paths import SAMPLE_CITIES
 from web.bench_view import PLOTS, bench_results
 from web.energy_view import KEY_INPUTS, charts_for, comparison_records, parse_inputs, request_key, run_planner
+from web.frontier_view import frontier_files, frontier_summary
 from web.state import web_state
 
 bp = Blueprint("other_pages", __name__)
@@ -55,6 +56,7 @@ def planner() -> str:
         table=table,
         charts=charts,
         errors=errors,
+        frontier=frontier_summary(web_state().frontier_dir, city),
         active="planner",
     )
 
@@ -65,6 +67,17 @@ def planner_chart(key: str, name: str) -> Response:
     if not key.isalnum():
         abort(404)
     return send_from_directory(Path(web_state().cache_dir) / "planner" / key, name)
+
+
+@bp.get("/planner/frontier/<city>.png")
+def frontier_plot(city: str) -> Response:
+    """The collection policies' frontier plot of a sample city, as the frontier benchmark drew it."""
+    if city not in SAMPLE_CITIES:
+        abort(404)
+    png = frontier_files(web_state().frontier_dir, city)[1]
+    if not png.is_file():
+        abort(404)
+    return send_from_directory(png.parent.resolve(), png.name)
 
 
 @bp.get("/bench")

@@ -34,6 +34,8 @@ class WebState:
         Folder of ``waste bench`` results (``results.csv``, ``leaderboard.md``, plots).
     cache_dir
         Scratch folder for charts drawn on demand.
+    frontier_dir
+        Folder of the collection policies' frontiers (``simulate_frontier_<city>.csv``, ``.png``).
     """
 
     settings: Settings
@@ -41,6 +43,7 @@ class WebState:
     jobs: PlanJobs
     bench_dir: Path
     cache_dir: Path
+    frontier_dir: Path = Path("benchmarks/results")
     cache: dict[Any, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     #: matplotlib's pyplot is not thread-safe: one chart drawing at a time.

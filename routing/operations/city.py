@@ -8,13 +8,19 @@ from pathlib import Path
 import pandas as pd
 
 from routing.frames import hhmm_to_s
+from routing.operations.prizes import city_overflow_cost
 from waste.paths import city_dir
 from waste.reference import CityFiles, read_city
 
 
 @dataclass(frozen=True, slots=True)
 class CityTables:
-    """A city's reference tables and identity, as the simulator needs them."""
+    """A city's reference tables and identity, as the simulator needs them.
+
+    ``overflow_cost_per_h`` is the city's ``[collection] overflow_cost_per_h`` (currency), the value of sparing a bin
+    an hour of overflowing
+    that the smart policy weighs against driving (:mod:`routing.operations.prizes`); ``None`` when unset.
+    """
 
     key: str
     name: str
@@ -23,6 +29,7 @@ class CityTables:
     sites: pd.DataFrame
     bins: pd.DataFrame
     fleet: pd.DataFrame
+    overflow_cost_per_h: float | None = None
 
     @property
     def shift_start_s(self) -> int:
@@ -60,4 +67,5 @@ def read_city_tables(city: str | Path) -> CityTables:
         sites=tables.sites.reset_index(drop=True),
         bins=tables.bins.reset_index(drop=True),
         fleet=tables.fleet.reset_index(drop=True),
+        overflow_cost_per_h=city_overflow_cost(folder),
     )

@@ -9,7 +9,8 @@ from rich.console import Console
 from rich.table import Table
 
 from routing.operations.city import read_city_tables
-from routing.operations.policies import POLICIES, policy_factory
+from routing.operations.policies import DEFAULT_POLICIES, POLICIES, policy_factory
+from routing.operations.prizes import PrizeRule
 from routing.operations.report import TABLE_ROWS, totals, write_report
 from routing.operations.routes import RouteSettings
 from routing.operations.run import DEFAULT_START, RunSettings, run_policies
@@ -28,7 +29,7 @@ DEFAULT_RULE = SelectionRule()
     type=click.Choice([*POLICIES, "all"]),
     default="all",
     show_default=True,
-    help="Collection policy to simulate, or all three on the same waste.",
+    help="Collection policy to simulate, or fixed, threshold and smart on the same waste.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed (same seed, same waste).")
 @click.option("--time-limit", type=float, default=10.0, show_default=True, help="Solver budget per day's routes (s).")
@@ -36,19 +37,27 @@ DEFAULT_RULE = SelectionRule()
     "--threshold", type=float, default=75.0, show_default=True, help="Fill (%) from which the threshold policy goes."
 )
 @click.option(
+    "--overflow-cost-per-h",
+    type=float,
+    default=None,
+    help="Smart policy: value of sparing a bin one hour of overflowing (city currency) "
+    "[default: the city's, or 0.003 truck-hours].",
+)
+@click.option(
     "--must-go-probability",
     type=float,
     default=DEFAULT_RULE.must_go_probability,
     show_default=True,
-    help="Smart policy: overflow probability before the next possible visit from which a bin must go.",
+    help="smart-threshold policy: overflow probability before the next possible visit from which a bin must go.",
 )
 @click.option(
     "--may-go-fill",
     type=float,
     default=DEFAULT_RULE.may_go_min_fill_pct,
     show_default=True,
-    help="Smart policy: expected fill (%) from which a bin is offered as optional.",
+    help="smart-threshold policy: expected fill (%) from which a bin is offered as optional.",
 )
+@click.option("--solver", default="ortools", show_default=True, help="Solver backend of each day's routes.")
 @click.option("--warmup", type=int, default=14, show_default=True, help="Days of warm-up on the generator's rounds.")
 @click.option("--start", default=DEFAULT_START, show_default=True, help="Local date of the first simulated day.")
 @click.option(
@@ -65,8 +74,10 @@ def simulate_ops(
     seed: int,
     time_limit: float,
     threshold: float,
+    overflow_cost_per_h: float | None,
     must_go_probability: float,
     may_go_fill: float,
+    solver: str,
     warmup: int,
     start: str,
     out: Path | None,
@@ -78,13 +89,16 @@ def simulate_ops(
     policy chooses the day's bins, which are routed with the city's fleet. Nothing is written to the store.
     """
     tables = read_city_tables(city)
-    route_settings = RouteSettings(time_limit_s=time_limit, seed=seed)
-    names = list(POLICIES) if policy == "all" else [policy]
+    route_settings = RouteSettings(time_limit_s=time_limit, seed=seed, solver=solver)
+    names = list(DEFAULT_POLICIES) if policy == "all" else [policy]
     try:
         rule = SelectionRule(must_go_probability=must_go_probability, may_go_min_fill_pct=may_go_fill)
+        prizes = PrizeRule(overflow_cost_per_h=overflow_cost_per_h)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
-    factories = {n: policy_factory(n, route_settings, threshold_pct=threshold, rule=rule) for n in names}
+    factories = {
+        n: policy_factory(n, route_settings, threshold_pct=threshold, rule=rule, prize_rule=prizes) for n in names
+    }
     settings = RunSettings(days=days, warmup_days=warmup, seed=seed, start=start)
     folder = out if out is not None else Path("simulations") / tables.key
     with step_progress(quiet=quiet) as bar:

@@ -6,8 +6,13 @@
   solver, and the same routes are driven every week.
 - :class:`ThresholdPolicy`: what simple sensor dashboards do: visit every bin whose latest report is at or above a
   fill threshold.
-- :class:`SmartPolicy`: the project's forecast-driven selection (:mod:`routing.selection`): must-go bins likely to
-  overflow before the next possible visit, may-go bins offered to the solver with a penalty worth the visit saved.
+- :class:`SmartPolicy` (``smart``): selection and routing in one model (:mod:`routing.operations.prizes`): every
+  bin at risk of overflowing before its next possible visit is an optional stop with a prize from that risk, only
+  near-certain overflows are required, and the solver picks the day's bins against the detours and the trucks'
+  fixed costs.
+- :class:`ThresholdSelectionPolicy` (``smart-threshold``): the daily plan's forecast-driven selection
+  (:mod:`routing.selection`) before routing: must-go bins likely to overflow before the next possible visit, may-go
+  bins offered to the solver with a penalty worth the visit saved. Kept for comparison.
 """
 
 from __future__ import annotations
@@ -20,14 +25,25 @@ import numpy as np
 import pandas as pd
 
 from routing.operations.city import CityTables
+from routing.operations.prizes import PrizeRule, default_overflow_cost, prize_visits
 from routing.operations.routes import DayRoutes, RouteSettings, route_day
 from routing.operations.sensing import SensorFeed
 from routing.selection import SelectionRule, select_bins, visits_from_selection
 from waste.errors import InputError
 from waste.synthetic.schedule import DAY_SETS, LONGEST_GAP_D
 
+#: Longest gap (days) between two visits of each round, from the weekdays of its first option.
+ROUND_GAP_D = {
+    k: float(max(((b - a) % 7 or 7) for a, b in zip(days, (*days[1:], days[0]), strict=True)))
+    for k, (days, *_) in DAY_SETS.items()
+}
+
 #: Policies by name, in the order of reports.
-POLICIES = ("fixed", "threshold", "smart")
+POLICIES = ("fixed", "threshold", "smart", "smart-threshold")
+#: The policies a comparison runs unless told otherwise.
+DEFAULT_POLICIES = ("fixed", "threshold", "smart")
+#: Visits a week the fixed schedule may give a bin.
+ROUNDS = tuple(sorted(DAY_SETS))
 #: The fixed schedule's routes are built once and driven every week, so they get this many times a day's budget.
 FIXED_BUDGET_FACTOR = 6.0
 #: Days of reports the smart policy's forecast learns from.
@@ -66,7 +82,9 @@ def _visits(bin_ids: np.ndarray, fill_pct: np.ndarray) -> pd.DataFrame:
     )
 
 
-def fixed_rounds(bins: pd.DataFrame, rate_pct_day: np.ndarray, target_pct: float) -> tuple[np.ndarray, np.ndarray]:
+def fixed_rounds(
+    bins: pd.DataFrame, rate_pct_day: np.ndarray, target_pct: float, rounds_shift: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Each bin's visits a week and weekdays of its round, grouped into compact districts.
 
     Parameters
@@ -77,6 +95,9 @@ def fixed_rounds(bins: pd.DataFrame, rate_pct_day: np.ndarray, target_pct: float
         Each bin's mean fill rate (% a day).
     target_pct
         Level a bin of its mean rate may reach at the end of its round's longest gap.
+    rounds_shift
+        Visits a week added to (or, negative, taken from) every bin's round, within 1-7: the schedule one
+        collection a week richer or poorer than the city's, for a frontier of km against overflow.
 
     Returns
     -------
@@ -88,6 +109,7 @@ def fixed_rounds(bins: pd.DataFrame, rate_pct_day: np.ndarray, target_pct: float
     per_week = np.full(n, 7)
     for k in sorted(LONGEST_GAP_D, reverse=True):
         per_week = np.where(LONGEST_GAP_D[k] <= allowed_d, k, per_week)
+    per_week = np.clip(per_week + rounds_shift, min(ROUNDS), max(ROUNDS))
     lat = bins["lat"].to_numpy(dtype=float)
     lon = bins["lon"].to_numpy(dtype=float)
     bearing = np.arctan2(lat - lat.mean(), (lon - lon.mean()) * np.cos(np.radians(lat.mean())))
@@ -109,12 +131,13 @@ class FixedSchedule:
     rate_pct_day: np.ndarray
     settings: RouteSettings
     target_pct: float = 90.0
+    rounds_shift: int = 0
     name: str = "fixed"
     _routes: dict[int, DayRoutes] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.per_week, self.mask = fixed_rounds(self.city.bins, self.rate_pct_day, self.target_pct)
-        gap_d = np.array([LONGEST_GAP_D[int(k)] for k in self.per_week])
+        self.per_week, self.mask = fixed_rounds(self.city.bins, self.rate_pct_day, self.target_pct, self.rounds_shift)
+        gap_d = np.array([ROUND_GAP_D[int(k)] for k in self.per_week])
         self.expected_fill_pct = np.minimum(self.rate_pct_day * gap_d, 100.0)
 
     def plan(self, morning: Morning) -> DayRoutes:
@@ -148,19 +171,80 @@ class ThresholdPolicy:
         return route_day(self.city.sites, self.city.bins, self.city.fleet, visits, self.settings, morning.date)
 
 
+def _recent_readings(morning: Morning) -> pd.DataFrame:
+    until = int(morning.shift_start.timestamp())
+    return morning.sensors.readings(until - FORECAST_HISTORY_D * 86_400, until)
+
+
+def smart_overflow_cost(city: CityTables) -> float:
+    """The city's cost of a bin-hour overflowing (``city.toml``), else the default from its fleet's costs."""
+    return city.overflow_cost_per_h if city.overflow_cost_per_h is not None else default_overflow_cost(city.fleet)
+
+
 @dataclass
 class SmartPolicy:
+    """Offer every bin at risk to the solver with a prize from its risk; the solver picks (module docstring)."""
+
+    city: CityTables
+    settings: RouteSettings
+    rule: PrizeRule = field(default_factory=PrizeRule)
+    rate_pct_day: np.ndarray | None = None
+    name: str = "smart"
+    _mask: np.ndarray | None = None
+
+    @property
+    def overflow_cost_per_h(self) -> float:
+        """The rule's cost of a bin-hour overflowing, else the city's (:func:`smart_overflow_cost`), currency."""
+        own = self.rule.overflow_cost_per_h
+        return own if own is not None else smart_overflow_cost(self.city)
+
+    def round_gap_d(self, weekday: int) -> np.ndarray:
+        """Per bin: days to its round's next day if ``weekday`` is a day of its round, else 0.
+
+        The rounds are the city's fixed ones (:func:`fixed_rounds` on the bins' mean rates, as the fixed schedule
+        sizes them): a city that adopts sensors keeps its districts.
+        """
+        if self._mask is None:
+            if self.rate_pct_day is None:
+                raise InputError("district rounds need the bins' mean fill rates", field="rounds")
+            self._mask = fixed_rounds(self.city.bins, self.rate_pct_day, 90.0)[1]
+        mask = self._mask
+        gap = np.zeros(len(mask))
+        today = mask[:, weekday]
+        for ahead in range(7, 0, -1):  # the nearest next round day wins
+            gap = np.where(today & mask[:, (weekday + ahead) % 7], float(ahead), gap)
+        return gap
+
+    def plan(self, morning: Morning) -> DayRoutes:
+        """Forecast, price every bin at risk, and let the solver choose and route."""
+        readings = _recent_readings(morning)
+        if readings.empty:
+            return DayRoutes.idle()
+        visits = prize_visits(
+            readings,
+            self.city.bins,
+            self.city.fleet,
+            start=morning.shift_start,
+            shift_h=self.city.shift_h,
+            rule=self.rule,
+            overflow_cost_per_h=self.overflow_cost_per_h,
+            round_gap_d=self.round_gap_d(morning.weekday) if self.rule.rounds else None,
+        )
+        return route_day(self.city.sites, self.city.bins, self.city.fleet, visits, self.settings, morning.date)
+
+
+@dataclass
+class ThresholdSelectionPolicy:
     """Forecast every bin from the reports so far and route the must-go and may-go bins (:mod:`routing.selection`)."""
 
     city: CityTables
     settings: RouteSettings
     rule: SelectionRule = field(default_factory=SelectionRule)
-    name: str = "smart"
+    name: str = "smart-threshold"
 
     def plan(self, morning: Morning) -> DayRoutes:
         """Select with the forecast, then route."""
-        until = int(morning.shift_start.timestamp())
-        readings = morning.sensors.readings(until - FORECAST_HISTORY_D * 86_400, until)
+        readings = _recent_readings(morning)
         if readings.empty:
             return DayRoutes.idle()
         selection = select_bins(
@@ -181,25 +265,36 @@ def policy_factory(
     *,
     threshold_pct: float = 75.0,
     fixed_target_pct: float = 90.0,
+    fixed_rounds_shift: int = 0,
     rule: SelectionRule | None = None,
+    prize_rule: PrizeRule | None = None,
 ) -> Callable[[CityTables, np.ndarray], Policy]:
     """A function that builds the policy ``name`` for a city and its bins' mean fill rates (% a day).
 
-    ``rule`` is the smart policy's must-go / may-go rule (the plan's default when ``None``).
+    ``rule`` is the ``smart-threshold`` policy's must-go / may-go rule (the plan's default when ``None``),
+    ``prize_rule`` the ``smart`` policy's prizes (its overflow cost from the city when unset), and
+    ``fixed_rounds_shift`` the visits a week the fixed schedule adds to (or takes from) every bin's round.
 
     Raises
     ------
     InputError
-        For an unknown policy name or a threshold outside 1-100 %.
+        For an unknown policy name, a threshold outside 1-100 % or a rounds shift outside -6..6.
     """
     if name not in POLICIES:
         raise InputError(f"unknown policy {name!r}; choose from {', '.join(POLICIES)}", field="policy")
     if not 1.0 <= threshold_pct <= 100.0:
         raise InputError(f"threshold must be within 1-100 %, got {threshold_pct}", field="threshold")
+    if not -6 <= fixed_rounds_shift <= 6:
+        raise InputError(f"rounds shift must be within -6..6, got {fixed_rounds_shift}", field="rounds_shift")
     if name == "fixed":
         once = replace(settings, time_limit_s=settings.time_limit_s * FIXED_BUDGET_FACTOR)
-        return lambda city, rate: FixedSchedule(city, rate, once, target_pct=fixed_target_pct)
+        return lambda city, rate: FixedSchedule(
+            city, rate, once, target_pct=fixed_target_pct, rounds_shift=fixed_rounds_shift
+        )
     if name == "threshold":
         return lambda city, rate: ThresholdPolicy(city, settings, threshold_pct=threshold_pct)
+    if name == "smart":
+        prizes = prize_rule or PrizeRule()
+        return lambda city, rate: SmartPolicy(city, settings, rule=prizes, rate_pct_day=rate)
     chosen = rule or SelectionRule()
-    return lambda city, rate: SmartPolicy(city, settings, rule=chosen)
+    return lambda city, rate: ThresholdSelectionPolicy(city, settings, rule=chosen)

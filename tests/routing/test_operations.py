@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from routing.operations.city import CityTables, read_city_tables
-from routing.operations.policies import POLICIES, Morning, Policy, fixed_rounds, policy_factory
+from routing.operations.policies import DEFAULT_POLICIES, POLICIES, Morning, Policy, fixed_rounds, policy_factory
 from routing.operations.report import comparison_markdown, totals
 from routing.operations.routes import DayRoutes, RouteSettings
 from routing.operations.run import RunSettings, simulate_operations
@@ -157,7 +157,7 @@ def test_command_writes_table_csv_and_plot(small_city: Path, tmp_path: Path) -> 
     for name in ("daily.csv", "totals.csv", "comparison.md", "daily.png"):
         assert (out / name).stat().st_size > 0
     daily = pd.read_csv(out / "daily.csv")
-    assert sorted(daily["policy"].unique()) == sorted(POLICIES)
+    assert sorted(daily["policy"].unique()) == sorted(DEFAULT_POLICIES)
     assert "bin-hours overflowing" in (out / "comparison.md").read_text(encoding="utf-8")
 
 
@@ -165,3 +165,39 @@ def test_command_names_a_missing_city() -> None:
     result = CliRunner().invoke(cli, ["simulate-ops", "--city", "atlantis", "--days", "1"])
     assert result.exit_code == 1
     assert "atlantis" in result.output
+
+
+def test_a_search_without_a_first_solution_is_run_again_longer(
+    city: CityTables, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import routing.operations.routes as routes_module
+    from routing.solution import Solution
+    from routing.solvers import Result, solve
+
+    budgets: list[float] = []
+
+    def flaky(problem, *, solver, time_limit_s, seed):  # type: ignore[no-untyped-def]
+        budgets.append(time_limit_s)
+        if len(budgets) == 1:  # the first search runs out of time before any solution
+            return Result(Solution(problem, ()), 0.0, "flaky", 0.0, "no solution")
+        return solve(problem, solver=solver, time_limit_s=time_limit_s, seed=seed)
+
+    monkeypatch.setattr(routes_module, "solve", flaky)
+    ids = city.bins["bin_id"].to_numpy()[:5]
+    visits = pd.DataFrame({"bin_id": ids, "fill_pct": 80.0, "mandatory": True, "penalty": 0.0})
+    day = routes_module.route_day(city.sites, city.bins, city.fleet, visits, FAST)
+    assert len(budgets) == 2
+    assert budgets[1] == pytest.approx(routes_module.RETRY_FACTOR * FAST.time_limit_s)
+    assert sorted(day.bin_ids) == sorted(ids)
+
+
+def test_smart_rounds_price_a_bin_until_its_round_comes_again(city: CityTables) -> None:
+    from routing.operations.policies import SmartPolicy
+    from routing.operations.prizes import PrizeRule
+
+    rate = np.full(len(city.bins), 30.0)  # 3 visits a week: Monday, Wednesday, Friday or Tuesday, Thursday, Saturday
+    policy = SmartPolicy(city, FAST, rule=PrizeRule(rounds=True), rate_pct_day=rate)
+    monday, sunday = policy.round_gap_d(0), policy.round_gap_d(6)
+    assert set(np.unique(monday)) == {0.0, 2.0}  # off round today, or back on Wednesday
+    assert (sunday == 0).all()
+    assert set(np.unique(policy.round_gap_d(4))) == {0.0, 3.0}  # Friday's bins come back on Monday
