@@ -146,3 +146,19 @@ def test_a_time_option_that_is_no_time_is_a_usage_error(tmp_path: Path, option: 
     assert result.exit_code == 2
     assert "not an ISO 8601 time" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_ingesting_again_says_the_rows_were_quarantined_before(tmp_path: Path) -> None:
+    """A file ingested twice: the second summary says its bad rows were in the quarantine already."""
+    runner = CliRunner()
+    db = f"sqlite:///{tmp_path / 'w.sqlite'}"
+    _load_tiny(runner, db, Path(__file__).parent / "data" / "tiny_city")
+    readings = tmp_path / "readings.csv"
+    readings.write_text(BAD_CSV)
+    args = ["ingest", str(readings), "--db", db, "--now", "2026-11-20", "--no-progress"]
+    first = runner.invoke(cli, args)
+    assert first.exit_code == 0, first.output
+    assert "quarantined before" not in first.output
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 0, again.output
+    assert f"{len(EXPECTED_BAD)} of the quarantined rows were quarantined before" in again.output

@@ -47,6 +47,9 @@ class IngestReport:
         Valid readings that were in the store already (the same data ingested before).
     quarantined
         Rows rejected this time, by reason in :attr:`reasons`.
+    already_quarantined
+        Of those, rows the quarantine held already (the same bad row of the same source seen before), so the
+        quarantine gained ``quarantined - already_quarantined`` rejected rows.
     fields_dropped
         Battery or temperature values left out of stored readings (not a number, out of range), by reason in
         :attr:`dropped_reasons`; each is noted in the quarantine with its raw row.
@@ -66,6 +69,7 @@ class IngestReport:
     stored: int = 0
     already_stored: int = 0
     quarantined: int = 0
+    already_quarantined: int = 0
     reasons: Counter[str] = field(default_factory=Counter)
     fields_dropped: int = 0
     dropped_reasons: Counter[str] = field(default_factory=Counter)
@@ -86,6 +90,7 @@ class IngestReport:
         self.stored += other.stored
         self.already_stored += other.already_stored
         self.quarantined += other.quarantined
+        self.already_quarantined += other.already_quarantined
         self.reasons.update(other.reasons)
         self.fields_dropped += other.fields_dropped
         self.dropped_reasons.update(other.dropped_reasons)
@@ -221,11 +226,15 @@ def _store_batch(
     report.rows_read += len(batch.frame) + len(batch.rejected)
     report.stored += stored
     report.already_stored += len(result.valid) - stored
-    notes = [frame for frame in (result.rejected, result.dropped) if len(frame)]
-    if notes:
-        quarantine = pd.concat(notes, ignore_index=True).assign(source=source, ingested_unix_s=int(now.timestamp()))
+    stamp = int(now.timestamp())
+    for kind, notes in (("rejected", result.rejected), ("dropped", result.dropped)):
+        if not len(notes):
+            continue
+        quarantine = notes.assign(source=source, ingested_unix_s=stamp)
         quarantine["row"] = quarantine.pop("line")
-        store.insert_quarantine(quarantine)
+        new = store.insert_quarantine(quarantine)
+        if kind == "rejected":
+            report.already_quarantined += len(notes) - new
     report.quarantined += len(result.rejected)
     report.reasons.update(result.rejected["reason"].tolist())
     report.fields_dropped += len(result.dropped)

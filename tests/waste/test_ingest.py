@@ -112,6 +112,8 @@ def test_ingesting_a_file_twice_stores_nothing_twice(tiny_store: Store, tmp_path
     second = ingest_file(tiny_store, path, now=NOW)
     assert second.stored == 0
     assert second.already_stored == first.stored
+    assert first.already_quarantined == 0
+    assert second.already_quarantined == second.quarantined == first.quarantined
     assert tiny_store.count_readings() == first.stored
     assert len(tiny_store.quarantine()) == len(EXPECTED_BAD) + len(EXPECTED_DROPPED)
 

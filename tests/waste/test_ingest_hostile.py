@@ -102,6 +102,7 @@ def test_a_later_export_of_the_same_name_keeps_its_own_bad_rows(tiny_store: Stor
     path.write_text(f"bin_id,ts,fill_pct\n{GOOD_CSV_ROW}\nB1,tomorrow,5\n")
     later = ingest_file(tiny_store, path, now=NOW)
     assert first.quarantined == again.quarantined == later.quarantined == 1
+    assert (first.already_quarantined, again.already_quarantined, later.already_quarantined) == (0, 1, 0)
     assert tiny_store.quarantine()["value"].tolist() == ["yesterday", "tomorrow"]
 
 

@@ -58,6 +58,9 @@ def print_reports(reports: list[IngestReport]) -> None:
             out.print(f"[red]Error:[/red] {escape(r.error)}")
         if r.note is not None:
             out.print(f"[yellow]Stopped early:[/yellow] {escape(r.source)}: {escape(r.note)}")
+    before = sum(r.already_quarantined for r in reports)
+    if before:
+        out.print(f"{before:,} of the quarantined rows were quarantined before (the same rows ingested again).")
     reasons = sum((r.reasons for r in reports), start=type(reports[0].reasons)()) if reports else {}
     if reasons:
         why = Table(title="Quarantined rows by reason", title_justify="left")
