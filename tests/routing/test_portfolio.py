@@ -61,7 +61,6 @@ def test_two_members_side_by_side_give_a_checked_solution() -> None:
     assert len(result.solution.served()) == day.num_stops
     assert result.solver.startswith("portfolio")
     assert "beat" in result.solver
-    assert result.runtime_s < 12
 
 
 def test_member_label_names_its_settings() -> None:
