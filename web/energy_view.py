@@ -24,7 +24,6 @@ from energy.composition import COMPONENTS, Composition, with_organic_share
 from energy.report import comparison_table
 from energy.scenario import Scenario, load_city_scenario
 from energy.uncertainty import driver_ranges
-from waste.errors import InputError
 
 #: Inputs the planner page changes: name -> (label, unit, lowest, highest).
 KEY_INPUTS: dict[str, tuple[str, str, float, float]] = {
@@ -182,10 +181,3 @@ def summary_records(result: PlannerResult) -> list[dict[str, Any]]:
     frame = result.assessment.summary
     frame = frame.astype(object).where(frame.notna(), None)
     return frame.to_dict("records")
-
-
-def check_city(city: str | None) -> str:
-    """The city name, or an :class:`InputError` naming the field."""
-    if not city:
-        raise InputError("give a city (baltimore or santa_cruz)", field="city")
-    return city
