@@ -7,8 +7,6 @@ under ``test-artifacts/`` (git-ignored).
 
 from __future__ import annotations
 
-import socket
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,24 +29,13 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def server(app: Flask) -> Iterator[str]:
     """The app served by waitress on a loopback port; yields its base URL."""
-    from waitress.server import create_server
+    from tests.web.test_hardening import serve_in_thread
 
-    port = _free_port()
-    wsgi = create_server(app, host="127.0.0.1", port=port, threads=4)
-    thread = threading.Thread(target=wsgi.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{port}"
-    wsgi.close()
-    thread.join(timeout=5)
+    for running in serve_in_thread(app, threads=4):
+        yield f"http://{running.host}:{running.port}"
 
 
 @pytest.mark.slow
@@ -114,17 +101,17 @@ def test_request_hauler_day_and_recycling_pages(server: str, app: Flask) -> None
         page.click("#send-request")
         page.wait_for_selector("#request-status[data-status=accepted]")
         assert page.locator("tr.offer").count() >= 2
-        page.wait_for_function("document.body.dataset.requests === '1'")
+        page.wait_for_selector("body[data-requests='1']", state="attached")
         page.screenshot(path=str(ARTIFACTS / "requests.png"))
 
         page.goto(f"{server}/haulers/day")
         page.fill("#token", "loop-token")
         page.fill("#day", "2030-11-26")
         page.click("#show-day")
-        page.wait_for_function("document.body.dataset.stops === '1'")
+        page.wait_for_selector("body[data-stops='1']", state="attached")
         page.click("button.mark-collected")
-        page.wait_for_function("document.getElementById('day-message').textContent === 'request 1 collected'")
-        page.wait_for_function("document.querySelector('tr.stop td:nth-child(7)').textContent === 'collected'")
+        page.wait_for_selector("#day-message:text-is('request 1 collected')")
+        page.wait_for_selector("tr.stop td:nth-child(7):text-is('collected')")
         page.screenshot(path=str(ARTIFACTS / "hauler_day.png"))
 
         page.goto(f"{server}/recycling?city=baltimore")

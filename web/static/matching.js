@@ -183,3 +183,12 @@ function initHaulerDay() {
     } catch (error) { message.textContent = error.message; }
   };
 }
+
+// Each page starts what it holds: the content security policy runs no inline script or handler.
+document.addEventListener("DOMContentLoaded", () => {
+  if (document.getElementById("request-form")) initRequests();
+  if (document.getElementById("day-form")) initHaulerDay();
+  for (const select of document.querySelectorAll("select[data-submit-on-change]")) {
+    select.addEventListener("change", () => select.form.submit());
+  }
+});
