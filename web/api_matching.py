@@ -182,13 +182,26 @@ def requests_list() -> Any:
 @bp.get("/requests/<int:request_id>")
 def one_request(request_id: int) -> Any:
     """One request with its offers and history, if the caller may see it."""
+    found = _caller_and_request(request_id)
+    if not isinstance(found, tuple):
+        return found
+    account, row = found
+    return jsonify(_view(account, row))
+
+
+def _caller_and_request(request_id: int) -> tuple[Account, dict[str, Any]] | Any:
+    """The calling account (the operator taking the request's city) and the request, if the caller may see it.
+
+    Otherwise the answer to give: 401 without a valid token, 404 for a request the caller may not see.
+    """
     account = caller()
     if account is None:
         return unauthorized()
-    row = _visible(_for_city(account, request_id), request_id)
+    account = _for_city(account, request_id)
+    row = _visible(account, request_id)
     if row is None:
         return refuse(404, f"no request {request_id}", "request_id")
-    return jsonify(_view(account, row))
+    return account, row
 
 
 def _for_city(account: Account, request_id: int) -> Account:
@@ -202,13 +215,10 @@ def _for_city(account: Account, request_id: int) -> Account:
 @bp.post("/requests/<int:request_id>/accept")
 def accept(request_id: int) -> Any:
     """Accept one of the request's offers (``offer_id``): the requester or the city."""
-    account = caller()
-    if account is None:
-        return unauthorized()
-    account = _for_city(account, request_id)
-    row = _visible(account, request_id)
-    if row is None:
-        return refuse(404, f"no request {request_id}", "request_id")
+    found = _caller_and_request(request_id)
+    if not isinstance(found, tuple):
+        return found
+    account, row = found
     if account.is_hauler:
         return refuse(403, "a hauler does not accept its own offer", "offer_id")
     body = _body()
@@ -224,13 +234,10 @@ def accept(request_id: int) -> Any:
 @bp.post("/requests/<int:request_id>/status")
 def set_status(request_id: int) -> Any:
     """Move a request (``status``, ``note``): a requester cancels; a hauler schedules, collects or misses it."""
-    account = caller()
-    if account is None:
-        return unauthorized()
-    account = _for_city(account, request_id)
-    row = _visible(account, request_id)
-    if row is None:
-        return refuse(404, f"no request {request_id}", "request_id")
+    found = _caller_and_request(request_id)
+    if not isinstance(found, tuple):
+        return found
+    account, row = found
     body = _body()
     new = str(body.get("status") or "")
     if account.is_hauler and row["hauler_id"] != account.hauler_id:
