@@ -35,6 +35,7 @@ from routing.problem import Problem
 from routing.repair import drop_until_feasible, insert_left_out
 from routing.solvers import DEFAULT_TIME_LIMIT_S, ProgressCallback, Result, get
 from routing.solvers import supports as supports_backend
+from routing.solvers.portfolio import best_of
 from routing.workers import solve_pool
 
 #: Share of the budget kept for repairing and completing each variant's answer (in its own worker).
@@ -176,10 +177,7 @@ def solve(
             futures = [pool.submit(_run, v, problem, budget, seed, max_stops, repair_s, due) for v in variants]
             results = [f.result() for f in futures]
         labels = [v.label() for v in variants]
-    # Results come back with a copy of the problem; judge and return them against the caller's own.
-    results = [replace(r, solution=replace(r.solution, problem=problem)) for r in results]
-    keys = [rank(problem, r.solution) for r in results]
-    best = min(range(len(results)), key=lambda k: keys[k])
+    results, keys, best = best_of(problem, results, key=lambda p, r: rank(p, r.solution))
     chosen = results[best]
     others = "; ".join(f"{labels[k]}: {_describe(keys[k])}" for k in range(len(results)) if k != best)
     runtime = time.perf_counter() - t0

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from routing.check import rank as rank_solution
@@ -88,6 +89,19 @@ def rank(problem: Problem, result: Result) -> tuple[int, int, float]:
     return (violations, left, cost if result.solution.routes else math.inf)
 
 
+def best_of(
+    problem: Problem, results: list[Result], key: Callable[[Problem, Result], tuple[int, int, float]] = rank
+) -> tuple[list[Result], list[tuple[int, int, float]], int]:
+    """Judge results of side-by-side searches against the caller's ``problem``: the results, their keys, the best.
+
+    Results come back from worker processes with a copy of the problem; they are rebound to the caller's own
+    before they are ranked and returned.
+    """
+    results = [replace(r, solution=replace(r.solution, problem=problem)) for r in results]
+    keys = [key(problem, r) for r in results]
+    return results, keys, min(range(len(results)), key=lambda k: keys[k])
+
+
 def _run_member(member: Member, problem: Problem, time_limit_s: float, seed: int) -> Result:
     return member.run(problem, time_limit_s, seed)
 
@@ -133,10 +147,7 @@ def solve(
         with solve_pool(len(members), len(members)) as (pool, _):
             futures = [pool.submit(_run_member, m, problem, budget, seed) for m in members]
             results = [f.result() for f in futures]
-    # Results come back with a copy of the problem; judge and return them against the caller's own.
-    results = [replace(r, solution=replace(r.solution, problem=problem)) for r in results]
-    keys = [rank(problem, r) for r in results]
-    best = min(range(len(results)), key=lambda k: keys[k])
+    results, keys, best = best_of(problem, results)
     chosen = results[best]
     others = ", ".join(f"{members[k].label()} {_describe(keys[k])}" for k in range(len(results)) if k != best)
     runtime = time.perf_counter() - t0
